@@ -1,0 +1,52 @@
+# The two commands: `make run` (the app on the embedded default, with demo data) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PO     := $(wildcard tracker/translations/*/LC_MESSAGES/messages.po)
+MO     := $(PO:.po=.mo)
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test lint format bench system translations extract-messages clean
+
+run: $(STAMP) $(MO)
+	$(BIN)/tracker db upgrade
+	$(BIN)/tracker demo
+	$(BIN)/tracker serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP) $(MO) lint
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP) $(MO)
+	$(BIN)/python -m benchmarks
+
+system:
+	@scripts/check-system
+
+$(STAMP): pyproject.toml | system
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+translations: $(MO)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ --statistics
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o tracker/translations/messages.pot .
+	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,24 @@
+"""SQLModel tables, one module per aggregate. Data, not workflows."""
+
+from .audit import AuditEvent
+from .base import UTCDateTime, utcnow
+from .demand import Demand, DemandItem, Response, ResponseItem
+from .matter import Matter, Party
+from .record import Correspondence, Fact
+from .user import Membership, User
+
+__all__ = [
+    "AuditEvent",
+    "Correspondence",
+    "Demand",
+    "DemandItem",
+    "Fact",
+    "Matter",
+    "Membership",
+    "Party",
+    "Response",
+    "ResponseItem",
+    "UTCDateTime",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,161 @@
+"""The web layer: extensions, blueprints, error pages, locale and template helpers."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask, current_app, g, render_template, request, session
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from .. import db
+from ..domain.calendar import format_day, format_moment
+from ..errors import TrackerError, ValidationFailed
+from ..models import User
+from .extensions import babel, csrf, limiter, login_manager
+from .labels import label
+
+LOCALES = ("ko", "en")
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return current_user.locale
+    return current_app.config["TRACKER"].default_locale
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["TRACKER"]
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Seoul")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.redis_url or "memory://")
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        user = db.get_session().get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    from . import auth, correspondence, dashboard, demands, facts, matters
+
+    for module in (auth, dashboard, matters, demands, correspondence, facts):
+        app.register_blueprint(module.bp)
+
+    _register_errors(app)
+    _register_template_helpers(app)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        return response
+
+
+def _error_page(status: int, title: str, message: str):
+    db.get_session().rollback()
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+        return {"error": title, "message": message}, status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(TrackerError)
+    def tracker_error(err: TrackerError):
+        titles = {
+            404: _("Not found"),
+            403: _("Not allowed"),
+            409: _("Conflict"),
+            413: _("Too large"),
+            422: _("Check your input"),
+        }
+        status = err.status_code
+        if status == 404:
+            message = _("There is no such page, or you do not have access to it.")
+        elif status == 403:
+            message = _("Your role on this matter does not allow this change.")
+        elif isinstance(err, ValidationFailed):
+            message = " ".join(_(m) for _f, m in err.errors)
+        else:
+            message = _(err.message) if err.message else ""
+        return _error_page(status, titles.get(status, _("Error")), message)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_err):
+        limit = app.config["TRACKER"].max_upload_mb
+        return _error_page(
+            413, _("Too large"), _("The upload is over the limit of %(mb)s MB.", mb=limit)
+        )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_err):
+        message = _(
+            "The form was missing its security token or it expired. "
+            "Go back, reload and try again."
+        )
+        return _error_page(400, _("Form expired"), message)
+
+    @app.errorhandler(429)
+    def rate_limited(_err):
+        return _error_page(
+            429,
+            _("Too many attempts"),
+            _("Too many failed sign-ins. Wait a few minutes and try again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        if err.code == 404:
+            return _error_page(
+                404, _("Not found"), _("There is no such page, or you do not have access to it.")
+            )
+        return _error_page(err.code or 500, err.name, err.description or "")
+
+    @app.errorhandler(500)
+    def server_error(_err):
+        return _error_page(
+            500, _("Something went wrong"), _("Nothing was saved. Please try again.")
+        )
+
+
+def _register_template_helpers(app: Flask) -> None:
+    @app.template_filter("day")
+    def _day(value):
+        return format_day(value, select_locale())
+
+    @app.template_filter("moment")
+    def _moment(value):
+        return format_moment(value, select_locale())
+
+    @app.template_filter("label")
+    def _label(value, kind):
+        return label(kind, value)
+
+    @app.template_filter("fromjson")
+    def _fromjson(value):
+        return json.loads(value) if value else None
+
+    @app.context_processor
+    def _globals():
+        return {"current_lang": select_locale(), "label": label}
+
+    @app.before_request
+    def _remember_path():
+        g.path = request.path

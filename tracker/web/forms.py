@@ -1,0 +1,171 @@
+"""WTForms for every record. Forms parse and report; services decide what is valid."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .labels import choices
+
+REQUIRED = DataRequired(message=_l("This field is required."))
+DATE_MSG = _l("Not a valid date (YYYY-MM-DD).")
+
+
+def required_date(label):
+    return DateField(label, validators=[REQUIRED], format="%Y-%m-%d")
+
+
+def optional_date(label):
+    return DateField(label, validators=[Optional()], format="%Y-%m-%d")
+
+
+class TrackerForm(FlaskForm):
+    def payload(self) -> dict:
+        """The form's values as service keyword arguments."""
+        return {k: v for k, v in self.data.items() if k not in ("csrf_token", "submit")}
+
+    def process_date_errors(self) -> None:
+        for field in self:
+            if isinstance(field, DateField) and field.errors:
+                field.errors = [DATE_MSG if "date" in str(e).lower() else e for e in field.errors]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[REQUIRED, Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[REQUIRED])
+    remember = BooleanField(_l("Keep me signed in"))
+
+
+class MatterForm(TrackerForm):
+    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=64)])
+    title = StringField(_l("Title"), validators=[REQUIRED, Length(max=300)])
+    kind = SelectField(_l("Kind"))
+    status = SelectField(_l("Status"))
+    our_side = StringField(_l("Our side"), validators=[Length(max=200)])
+    label_scheme = SelectField(_l("Exhibit labels"))
+    summary = TextAreaField(_l("Summary"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = choices("matter_kind")
+        self.status.choices = choices("matter_status")
+        self.label_scheme.choices = choices("label_scheme")
+
+
+class PartyForm(TrackerForm):
+    name = StringField(_l("Name"), validators=[REQUIRED, Length(max=200)])
+    short_name = StringField(_l("Short name"), validators=[Length(max=60)])
+    role = SelectField(_l("Role"))
+    contact = TextAreaField(_l("Contact"))
+    notes = TextAreaField(_l("Notes"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = choices("party_role")
+
+
+class MemberForm(TrackerForm):
+    email = EmailField(_l("Email"), validators=[REQUIRED])
+    role = SelectField(_l("Role"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = choices("role")
+
+
+class DemandForm(TrackerForm):
+    title = StringField(_l("What we demand"), validators=[REQUIRED, Length(max=300)])
+    party_id = SelectField(_l("Of whom"), coerce=str)
+    kind = SelectField(_l("Kind"))
+    sent_on = required_date(_l("Sent on"))
+    channel = SelectField(_l("Channel"))
+    due_on = optional_date(_l("Deadline"))
+    basis = TextAreaField(_l("Legal basis"))
+    notes = TextAreaField(_l("Notes"))
+
+    def __init__(self, *args, parties=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.party_id.choices = [(str(p.id), p.name) for p in parties]
+        self.kind.choices = choices("demand_kind")
+        self.channel.choices = choices("channel")
+
+
+class NewDemandForm(DemandForm):
+    items = TextAreaField(
+        _l("Items asked for"),
+        description=_l("One per line. Add a reference date after '@', e.g. 잔액 @ 2021-12-31"),
+    )
+
+
+class ItemForm(TrackerForm):
+    category = StringField(_l("Item"), validators=[REQUIRED, Length(max=300)])
+    reference_date = optional_date(_l("Reference date"))
+    status = SelectField(_l("Status"))
+    notes = TextAreaField(_l("Notes"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = choices("item_status")
+
+
+class MultiCheckbox(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ResponseForm(TrackerForm):
+    received_on = required_date(_l("Received on"))
+    position = SelectField(_l("Position"))
+    channel = SelectField(_l("Channel"))
+    item_ids = MultiCheckbox(_l("Items it answers"), coerce=str)
+    grounds = TextAreaField(_l("Grounds stated"))
+    conditions = TextAreaField(_l("Conditions attached"))
+    summary = TextAreaField(_l("Summary"))
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.position.choices = choices("position")
+        self.channel.choices = choices("channel")
+        self.item_ids.choices = list(items)
+
+
+class CorrespondenceForm(TrackerForm):
+    occurred_on = required_date(_l("Date"))
+    direction = SelectField(_l("Direction"))
+    channel = SelectField(_l("Channel"))
+    subject = StringField(_l("Subject"), validators=[REQUIRED, Length(max=500)])
+    party_id = SelectField(_l("Party"), coerce=str)
+    demand_id = SelectField(_l("Demand"), coerce=str)
+    summary = TextAreaField(_l("Summary"))
+
+    def __init__(self, *args, parties=(), demands=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.direction.choices = choices("direction")
+        self.channel.choices = choices("channel")
+        self.party_id.choices = [("", "—")] + [(str(p.id), p.name) for p in parties]
+        self.demand_id.choices = [("", "—")] + [(str(d.id), d.title) for d in demands]
+
+
+class FactForm(TrackerForm):
+    occurred_on = optional_date(_l("Date"))
+    precision = SelectField(_l("Date certainty"))
+    text = TextAreaField(_l("What happened"), validators=[REQUIRED, Length(max=10000)])
+    status = SelectField(_l("Status"))
+    sources = StringField(_l("Sources"), validators=[Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.precision.choices = choices("precision")
+        self.status.choices = choices("fact_status")
