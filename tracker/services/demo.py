@@ -144,7 +144,7 @@ def load(session: Session, owner: User) -> Matter:
         item_ids=[data_items[0].id],
         received_on=date(2021, 12, 15),
         position="refused",
-        grounds="이용자 정보는 한결원의 영업기밀(營業祕密)에 해당하여 제공할 수 없음",
+        grounds="이용자 정보는 한결원의 영업기밀(營業秘密)에 해당하여 제공할 수 없음",
         summary="이용자 데이터 이관 거부 회신",
     )
     demands.record_response(

@@ -106,10 +106,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_err):
-        message = _(
-            "The form was missing its security token or it expired. "
-            "Go back, reload and try again."
-        )
+        message = _("The form's security token was missing or expired. Reload and try again.")
         return _error_page(400, _("Form expired"), message)
 
     @app.errorhandler(429)
