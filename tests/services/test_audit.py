@@ -45,14 +45,13 @@ def test_verify_catches_a_deleted_row(session, runner):
 def test_verify_catches_a_row_added_out_of_order(session, runner):
     _seed(session)
     # An insider appends a forged event reusing a stale previous hash.
-    row = session.exec(text("SELECT prev_hash FROM auditevent WHERE seq = 2")).one()
     last = session.exec(text("SELECT max(seq) FROM auditevent")).one()[0]
     session.exec(
         text(
             "INSERT INTO auditevent (seq, at, actor, action, entity, entity_id, before, after, "
-            "prev_hash, hash) VALUES (:seq, :at, 'x', 'create', 'Demand', '9', 'null', 'null', "
-            ":prev, :h)"
-        ).bindparams(seq=last + 1, at="2022-01-01 00:00:00", prev=row[0], h="f" * 64)
+            "prev_hash, hash) SELECT :seq, at, 'x', 'create', 'Demand', '9', 'null', 'null', "
+            "prev_hash, :h FROM auditevent WHERE seq = 2"
+        ).bindparams(seq=last + 1, h="f" * 64)
     )
     session.commit()
     result = runner.invoke(args=["verify"])

@@ -306,3 +306,33 @@ def test_failed_request_leaves_nothing_half_written(app, client, session, world,
     )
     assert response.status_code == 500
     assert session.exec(select(func.count()).select_from(Demand)).one() == before
+
+
+def test_quick_status_change_returns_the_updated_row(client, session, world):
+    login(client, world["owner"])
+    m = world["matter"].id
+    item = demands.items_of(session, world["demand"].id)[1]
+    response = client.post(
+        f"/matters/{m}/demands/items/{item.id}/status",
+        data={"status": "verified"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith("<tr") and f'id="item-{item.id}"' in html
+    assert 'value="verified" selected' in html
+    session.rollback()
+    assert item.status == "verified"
+    bad = client.post(f"/matters/{m}/demands/items/{item.id}/status", data={"status": "lost"})
+    assert bad.status_code == 422
+
+
+def test_viewer_cannot_quick_change_status(client, session, world):
+    viewer = make_user(session)
+    add_member(session, world["matter"], world["owner"], viewer, "viewer")
+    login(client, viewer)
+    item = demands.items_of(session, world["demand"].id)[0]
+    response = client.post(
+        f"/matters/{world['matter'].id}/demands/items/{item.id}/status", data={"status": "verified"}
+    )
+    assert response.status_code == 403

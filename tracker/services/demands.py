@@ -147,6 +147,23 @@ def update_item(
     return item
 
 
+def set_item_status(
+    *, session: Session, actor: User, matter_id: int, item_id: int, status: str
+) -> DemandItem:
+    """Change only an item's status (the tracker's quick edit)."""
+    item = access.in_matter(session.get(DemandItem, item_id), matter_id)
+    return update_item(
+        session=session,
+        actor=actor,
+        matter_id=matter_id,
+        item_id=item_id,
+        category=item.category,
+        reference_date=item.reference_date,
+        status=status,
+        notes=item.notes,
+    )
+
+
 def delete_item(*, session: Session, actor: User, matter_id: int, item_id: int) -> None:
     """Remove an item recorded by mistake. An item a response answered stays."""
     access.matter_for(session, actor, matter_id, Role.EDITOR)

@@ -7,7 +7,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..models import User
 from . import audit
 from .checks import N_, Checks
@@ -88,3 +88,62 @@ def by_email(session: Session, email: str) -> User:
     if user is None:
         raise NotFound(f"no user with email {email}")
     return user
+
+
+def _require_site_admin(actor: User) -> None:
+    if not getattr(actor, "is_admin", False):
+        raise Forbidden("site admin only")
+
+
+def list_users(*, session: Session, actor: User) -> list[User]:
+    _require_site_admin(actor)
+    return list(session.exec(select(User).order_by(User.name)))
+
+
+def update_user(
+    *, session: Session, actor: User, user_id: int, name: str, is_admin: bool, active: bool
+) -> User:
+    """A site admin edits an account. Refuses to leave the site without an active admin."""
+    _require_site_admin(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    checks = Checks()
+    name = checks.text("name", name, max_len=120)
+    checks.done()
+    if user.is_admin and (not is_admin or not active):
+        admins = session.exec(
+            select(User.id).where(User.is_admin == True, User.active == True)  # noqa: E712
+        ).all()
+        if len(admins) <= 1:
+            raise ValidationFailed([("is_admin", N_("The site needs at least one active admin."))])
+    before = audit.snapshot(user)
+    user.name, user.is_admin, user.active = name, bool(is_admin), bool(active)
+    session.add(user)
+    audit.updated(session, actor, user, before, matter_id=None)
+    session.commit()
+    return user
+
+
+def change_password(*, session: Session, user: User, current: str, new: str) -> None:
+    """Change one's own password after proving the current one."""
+    try:
+        _hasher.verify(user.password_hash, current or "")
+    except (VerificationError, InvalidHashError):
+        raise ValidationFailed([("current", N_("The current password is wrong."))]) from None
+    if len(new or "") < MIN_PASSWORD:
+        raise ValidationFailed([("new", N_("Use at least 10 characters."))])
+    before = audit.snapshot(user)
+    user.password_hash = _hasher.hash(new)
+    session.add(user)
+    audit.record(
+        session,
+        actor=user,
+        action="update",
+        entity="User",
+        entity_id=user.id,
+        matter_id=None,
+        before={"password_hash": before["password_hash"]},
+        after={"password_hash": "(changed)"},
+    )
+    session.commit()

@@ -48,9 +48,9 @@ def init_app(app: Flask) -> None:
         user = db.get_session().get(User, int(user_id))
         return user if user is not None and user.active else None
 
-    from . import auth, correspondence, dashboard, demands, facts, matters
+    from . import auth, correspondence, dashboard, demands, facts, matters, users
 
-    for module in (auth, dashboard, matters, demands, correspondence, facts):
+    for module in (auth, dashboard, matters, demands, correspondence, facts, users):
         app.register_blueprint(module.bp)
 
     _register_errors(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -11,6 +11,7 @@ from ..models import Demand, DemandItem, Party, Response
 from ..models.enums import Role
 from ..services import access, audit, demands, matters
 from .forms import DemandForm, ItemForm, NewDemandForm, ResponseForm
+from .labels import choices
 from .views import render_form, save, session, today, user
 
 bp = Blueprint("demands", __name__, url_prefix="/matters/<int:matter_id>/demands")
@@ -148,6 +149,28 @@ def item(matter_id: int, item_id: int):
         can_edit=role in (Role.ADMIN, Role.EDITOR),
         history=audit.history(session(), entity="DemandItem", entity_id=item_id),
         today=today(),
+    )
+
+
+@bp.route("/items/<int:item_id>/status", methods=["POST"])
+@login_required
+def item_status(matter_id: int, item_id: int):
+    """htmx: change an item's status from the tracker; answers with the updated row."""
+    matter = access.matter_for(session(), user(), matter_id, Role.EDITOR)
+    demands.set_item_status(
+        session=session(),
+        actor=user(),
+        matter_id=matter_id,
+        item_id=item_id,
+        status=request.form.get("status", ""),
+    )
+    row = next(r for r in demands.tracker(session(), matter_id, today()) if r.item.id == item_id)
+    return render_template(
+        "matters/_tracker_row.html",
+        r=row,
+        matter=matter,
+        can_edit=True,
+        status_choices=choices("item_status"),
     )
 
 

@@ -169,3 +169,17 @@ class FactForm(TrackerForm):
         super().__init__(*args, **kwargs)
         self.precision.choices = choices("precision")
         self.status.choices = choices("fact_status")
+
+
+class UserForm(TrackerForm):
+    email = EmailField(_l("Email"), validators=[REQUIRED, Length(max=254)])
+    name = StringField(_l("Name"), validators=[REQUIRED, Length(max=120)])
+    password = PasswordField(_l("Password"), validators=[Optional()])
+    locale = SelectField(_l("Language"), choices=[("ko", "한국어"), ("en", "English")])
+    is_admin = BooleanField(_l("Site admin (manages accounts)"))
+    active = BooleanField(_l("Active"), default=True)
+
+
+class PasswordForm(TrackerForm):
+    current = PasswordField(_l("Current password"), validators=[REQUIRED])
+    new = PasswordField(_l("New password"), validators=[REQUIRED])

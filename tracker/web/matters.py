@@ -11,6 +11,7 @@ from ..models import Party
 from ..models.enums import Role
 from ..services import access, audit, demands, matters, records
 from .forms import MatterForm, MemberForm, PartyForm
+from .labels import choices
 from .views import render_form, save, session, today, user
 
 bp = Blueprint("matters", __name__, url_prefix="/matters")
@@ -48,6 +49,7 @@ def detail(matter_id: int):
         facts=records.chronology(session(), matter_id),
         letters=records.correspondence_of(session(), matter_id),
         party_names={p.id: p.short_name or p.name for p in matters.parties(session(), matter_id)},
+        status_choices=choices("item_status"),
         today=today(),
     )
 
@@ -109,6 +111,7 @@ def party_edit(matter_id: int, party_id: int):
         form,
         matter=matter,
         party=party,
+        can_edit=access.role_in(session(), user(), matter_id) in (Role.ADMIN, Role.EDITOR),
         history=audit.history(session(), entity="Party", entity_id=party_id),
     )
 
