@@ -45,9 +45,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if key.isupper():
             app.config[key] = value
 
-    from . import cli, db, web
+    from . import cli, db, storage, web
 
     db.init_app(app)
+    storage.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     return app

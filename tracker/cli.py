@@ -142,15 +142,36 @@ def demo_command(owner: str | None) -> None:
 @click.command("verify")
 @with_appcontext
 def verify_command() -> None:
-    """Walk the audit hash chain. Exit 0 when intact; otherwise name the first broken event."""
-    from .services import audit
+    """Walk the audit hash chain and re-hash every stored exhibit.
 
-    checked, broken = audit.verify(db.get_session())
+    Exit 0 when both are intact; otherwise name the first broken event and every tampered,
+    missing and orphan object, and exit 1.
+    """
+    from . import storage
+    from .services import audit, evidence
+
+    session = db.get_session()
+    failed = False
+    checked, broken = audit.verify(session)
     if broken:
         click.echo(f"audit chain BROKEN at {broken.describe()}", err=True)
         click.echo(f"{checked} events intact before it")
-        sys.exit(1)
-    click.echo(f"audit chain intact: {checked} events")
+        failed = True
+    else:
+        click.echo(f"audit chain intact: {checked} events")
+    report = evidence.verify_vault(session=session, vault=storage.vault(), trigger="cli")
+    for kind, entries in (("TAMPERED", report.tampered), ("MISSING", report.missing)):
+        for entry in entries:
+            click.echo(
+                f"{kind}: exhibit #{entry['evidence_id']} (matter {entry['matter_id']}) "
+                f"{entry['filename']} sha256 {entry['sha256']}",
+                err=True,
+            )
+    for sha in report.orphans:
+        click.echo(f"ORPHAN: object {sha} is in the vault but no exhibit refers to it", err=True)
+    if report.ok:
+        click.echo(f"vault intact: {report.check.objects_checked} objects re-hashed")
+    sys.exit(1 if failed or not report.ok else 0)
 
 
 @click.group("matter")
@@ -223,6 +244,146 @@ def matter_create(title, kind, reference, our_side, as_email) -> None:
     click.echo(matter.reference)
 
 
+@click.group("evidence")
+def evidence_group() -> None:
+    """Exhibits: add files, list, label, withdraw."""
+
+
+def _party_or_person(session, matter_id: int, source: str | None) -> dict:
+    from .services import matters
+
+    if not source:
+        return {}
+    for party in matters.parties(session, matter_id):
+        if source.strip() in (party.name, party.short_name):
+            return {"source_party_id": party.id}
+    return {"source_person": source}
+
+
+@evidence_group.command("add")
+@click.option("--matter", "reference", required=True, help="Matter reference or id.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+@click.option("--source", help="Who it came from: a party's name or short name, or a person.")
+@click.option("--received", help="Date received, YYYY-MM-DD.")
+@click.option("--how", "obtained_how", default="", help="How it was obtained (e.g. 공문, email).")
+@as_option
+@with_appcontext
+def evidence_add(reference, files, source, received, obtained_how, as_email) -> None:
+    """Store FILES as exhibits of a matter. Emails (.eml, .msg) also become correspondence."""
+    from . import storage
+    from .services import access, evidence
+
+    session = db.get_session()
+    actor = acting_user(as_email)
+    try:
+        matter = access.matter_for(session, actor, reference)
+        handles = [open(path, "rb") for path in files]  # noqa: SIM115 - closed below
+        try:
+            results = evidence.add_files(
+                session=session,
+                vault=storage.vault(),
+                actor=actor,
+                matter_id=matter.id,
+                uploads=[
+                    evidence.Upload(Path(path).name, fh)
+                    for path, fh in zip(files, handles, strict=True)
+                ],
+                max_bytes=storage.upload_limit(),
+                received_on=received,
+                obtained_how=obtained_how,
+                **_party_or_person(session, matter.id, source),
+            )
+        finally:
+            for fh in handles:
+                fh.close()
+    except TrackerError as err:
+        fail(err)
+    failed = 0
+    for r in results:
+        if r.error:
+            failed += 1
+            click.echo(f"FAILED  {r.filename}: {r.error}", err=True)
+            continue
+        state = "stored " if r.created else "exists "
+        e = r.evidence
+        click.echo(f"{state} #{e.id}\t{e.sha256}\t{e.size}\t{e.media_type}\t{e.display_name}")
+        if r.correspondence is not None:
+            click.echo(f"        correspondence #{r.correspondence.id}: {r.correspondence.subject}")
+        for problem in r.problems:
+            click.echo(f"        note: {problem}")
+    sys.exit(1 if failed else 0)
+
+
+@evidence_group.command("list")
+@click.option("--matter", "reference", required=True)
+@as_option
+@with_appcontext
+def evidence_list(reference, as_email) -> None:
+    from .services import access, evidence
+
+    session = db.get_session()
+    try:
+        matter = access.matter_for(session, acting_user(as_email), reference)
+    except TrackerError as err:
+        fail(err)
+    for e in evidence.list_for_matter(session, matter.id):
+        label = evidence.label_of(e, matter.label_scheme) or "-"
+        state = " (withdrawn)" if e.withdrawn_at else ""
+        click.echo(f"#{e.id}\t{label}\t{e.sha256[:16]}\t{e.size}\t{e.title}{state}")
+
+
+@evidence_group.command("label")
+@click.option("--matter", "reference", required=True)
+@click.argument("evidence_id", type=int)
+@click.option("--branch-of", type=int, help="File it as the next branch of this exhibit's label.")
+@as_option
+@with_appcontext
+def evidence_label(reference, evidence_id, branch_of, as_email) -> None:
+    """Mark an exhibit for production: it gets the matter's next label."""
+    from .services import access, evidence
+
+    session = db.get_session()
+    try:
+        actor = acting_user(as_email)
+        matter = access.matter_for(session, actor, reference)
+        item = evidence.mark_for_production(
+            session=session,
+            actor=actor,
+            matter_id=matter.id,
+            evidence_id=evidence_id,
+            branch_of=branch_of,
+        )
+    except TrackerError as err:
+        fail(err)
+    click.echo(evidence.label_of(item, matter.label_scheme))
+
+
+@evidence_group.command("withdraw")
+@click.option("--matter", "reference", required=True)
+@click.argument("evidence_id", type=int)
+@click.option("--reason", required=True)
+@as_option
+@with_appcontext
+def evidence_withdraw(reference, evidence_id, reason, as_email) -> None:
+    """Withdraw an exhibit; its bytes and label are kept."""
+    from .services import access, evidence
+
+    session = db.get_session()
+    try:
+        actor = acting_user(as_email)
+        matter = access.matter_for(session, actor, reference)
+        evidence.withdraw(
+            session=session,
+            actor=actor,
+            matter_id=matter.id,
+            evidence_id=evidence_id,
+            reason=reason,
+        )
+    except TrackerError as err:
+        fail(err)
+    click.echo(f"withdrawn #{evidence_id}")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -242,6 +403,7 @@ def init_app(app: Flask) -> None:
         demo_command,
         verify_command,
         matter_group,
+        evidence_group,
         serve_command,
     ):
         app.cli.add_command(command)

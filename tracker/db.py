@@ -44,6 +44,9 @@ def make_engine(url: str) -> Engine:
 
 def init_app(app: Flask) -> None:
     app.extensions["tracker.engine"] = make_engine(app.config["TRACKER"].database_url)
+    # A request inside an outer app context (a CLI command, a test) shares its ``g``: close
+    # the session at the end of each request too, so no request reads another's snapshot.
+    app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)
 
 

@@ -3,6 +3,7 @@
 from .audit import AuditEvent
 from .base import UTCDateTime, utcnow
 from .demand import Demand, DemandItem, Response, ResponseItem
+from .evidence import Evidence, EvidenceLink, IntegrityCheck
 from .matter import Matter, Party
 from .record import Correspondence, Fact
 from .user import Membership, User
@@ -11,6 +12,9 @@ __all__ = [
     "AuditEvent",
     "Correspondence",
     "Demand",
+    "Evidence",
+    "EvidenceLink",
+    "IntegrityCheck",
     "DemandItem",
     "Fact",
     "Matter",

@@ -19,6 +19,15 @@ class Correspondence(SQLModel, table=True):
     occurred_on: date
     subject: str = Field(max_length=500)
     summary: str = Field(default="")
+    # Filled by email import; empty for letters, meetings and calls logged by hand.
+    sender: str = Field(default="", max_length=500)
+    recipients: str = Field(default="")
+    cc: str = Field(default="")
+    message_id: str | None = Field(default=None, max_length=500, index=True)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    body_text: str = Field(default="")
+    body_html: str = Field(default="")
+    import_problems: str = Field(default="")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -48,9 +48,9 @@ def init_app(app: Flask) -> None:
         user = db.get_session().get(User, int(user_id))
         return user if user is not None and user.active else None
 
-    from . import auth, correspondence, dashboard, demands, facts, matters, users
+    from . import auth, correspondence, dashboard, demands, evidence, facts, matters, users
 
-    for module in (auth, dashboard, matters, demands, correspondence, facts, users):
+    for module in (auth, dashboard, matters, demands, correspondence, facts, evidence, users):
         app.register_blueprint(module.bp)
 
     _register_errors(app)
@@ -58,6 +58,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response):
+        # Evidence responses set their own, stricter headers.
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -144,6 +145,15 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("label")
     def _label(value, kind):
         return label(kind, value)
+
+    @app.template_filter("filesize")
+    def _filesize(value):
+        size = float(value or 0)
+        for unit in ("B", "KB", "MB", "GB"):
+            if size < 1024 or unit == "GB":
+                return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+            size /= 1024
+        return f"{size:.1f} GB"
 
     @app.template_filter("fromjson")
     def _fromjson(value):

@@ -10,7 +10,7 @@ from ..models import Correspondence
 from ..models.enums import Role
 from ..services import access, audit, demands, matters, records
 from .forms import CorrespondenceForm
-from .views import render_form, save, session, user
+from .views import exhibits, render_form, save, session, user
 
 bp = Blueprint("correspondence", __name__, url_prefix="/matters/<int:matter_id>/correspondence")
 
@@ -64,4 +64,5 @@ def edit(matter_id: int, entry_id: int):
         entry=entry,
         can_edit=access.role_in(session(), user(), matter_id) in (Role.ADMIN, Role.EDITOR),
         history=audit.history(session(), entity="Correspondence", entity_id=entry_id),
+        exhibits=exhibits(matter, "correspondence", entry_id),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from ..services import dashboard
+from ..services import dashboard, evidence
 from .views import session, today, user
 
 bp = Blueprint("dashboard", __name__)
@@ -17,5 +17,6 @@ def index():
     return render_template(
         "dashboard/index.html",
         overview=dashboard.overview(session(), user(), today()),
+        integrity=evidence.last_check(session()),
         today=today(),
     )

@@ -12,7 +12,7 @@ from ..models.enums import Role
 from ..services import access, audit, demands, matters
 from .forms import DemandForm, ItemForm, NewDemandForm, ResponseForm
 from .labels import choices
-from .views import render_form, save, session, today, user
+from .views import exhibits, render_form, save, session, today, user
 
 bp = Blueprint("demands", __name__, url_prefix="/matters/<int:matter_id>/demands")
 
@@ -72,6 +72,7 @@ def detail(matter_id: int, demand_id: int):
         item_label=_item_label,
         can_edit=role in (Role.ADMIN, Role.EDITOR),
         history=audit.history(session(), entity="Demand", entity_id=demand_id),
+        exhibits=exhibits(matter, "demand", demand_id),
         today=today(),
     )
 
@@ -240,4 +241,5 @@ def response_edit(matter_id: int, response_id: int):
         response=response,
         can_edit=access.role_in(session(), user(), matter_id) in (Role.ADMIN, Role.EDITOR),
         history=audit.history(session(), entity="Response", entity_id=response_id),
+        exhibits=exhibits(matter, "response", response_id),
     )

@@ -10,7 +10,7 @@ from ..models import Fact
 from ..models.enums import Role
 from ..services import access, audit, records
 from .forms import FactForm
-from .views import render_form, save, session, user
+from .views import exhibits, render_form, save, session, user
 
 bp = Blueprint("facts", __name__, url_prefix="/matters/<int:matter_id>/facts")
 
@@ -51,6 +51,7 @@ def edit(matter_id: int, fact_id: int):
         fact=fact,
         can_edit=access.role_in(session(), user(), matter_id) in (Role.ADMIN, Role.EDITOR),
         history=audit.history(session(), entity="Fact", entity_id=fact_id),
+        exhibits=exhibits(matter, "fact", fact_id),
     )
 
 

@@ -32,6 +32,14 @@ def optional_date(label):
 
 
 class TrackerForm(FlaskForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Services check every choice against the matter (and say which field is wrong);
+        # a missing optional select must reach them as "" rather than fail here.
+        for field in self:
+            if isinstance(field, SelectField):
+                field.validate_choice = False
+
     def payload(self) -> dict:
         """The form's values as service keyword arguments."""
         return {k: v for k, v in self.data.items() if k not in ("csrf_token", "submit")}
@@ -183,3 +191,33 @@ class UserForm(TrackerForm):
 class PasswordForm(TrackerForm):
     current = PasswordField(_l("Current password"), validators=[REQUIRED])
     new = PasswordField(_l("New password"), validators=[REQUIRED])
+
+
+class EvidenceForm(TrackerForm):
+    """What the user records about an exhibit (the 증거설명서 columns and its source)."""
+
+    title = StringField(_l("Title (서증명)"), validators=[Length(max=500)])
+    author = StringField(_l("Author (작성자)"), validators=[Length(max=200)])
+    made_on = optional_date(_l("Document date (작성일)"))
+    is_original = BooleanField(_l("Original (원본)"))
+    proves = TextAreaField(_l("What it proves (입증취지)"))
+    source_party_id = SelectField(_l("Received from"), coerce=str)
+    source_person = StringField(_l("Person"), validators=[Length(max=200)])
+    obtained_how = StringField(_l("How obtained"), validators=[Length(max=200)])
+    received_on = optional_date(_l("Received on"))
+    tags = StringField(_l("Tags"), validators=[Length(max=500)])
+
+    def __init__(self, *args, parties=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.source_party_id.choices = [("", "—")] + [(str(p.id), p.name) for p in parties]
+
+
+class UploadForm(TrackerForm):
+    source_party_id = SelectField(_l("Received from"), coerce=str)
+    source_person = StringField(_l("Person"), validators=[Length(max=200)])
+    obtained_how = StringField(_l("How obtained"), validators=[Length(max=200)])
+    received_on = optional_date(_l("Received on"))
+
+    def __init__(self, *args, parties=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.source_party_id.choices = [("", "—")] + [(str(p.id), p.name) for p in parties]

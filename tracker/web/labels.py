@@ -70,6 +70,14 @@ LABELS = {
         "update": _l("changed"),
         "delete": _l("deleted"),
         "link": _l("linked"),
+        "unlink": _l("unlinked"),
+        "renumber": _l("label changed"),
+        "custody.received": _l("received"),
+        "custody.viewed": _l("viewed"),
+        "custody.downloaded": _l("downloaded"),
+        "custody.exported": _l("exported"),
+        "custody.included_in_dossier": _l("included in a dossier"),
+        "custody.integrity_verified": _l("integrity verified"),
     },
 }
 

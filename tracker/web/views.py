@@ -54,3 +54,13 @@ def render_form(template: str, form, **context):
     """A form page; 422 when it carries errors, so scripts and tests can tell."""
     has_errors = bool(form.errors) or bool(getattr(form, "form_errors", None))
     return render_template(template, form=form, **context), (422 if has_errors else 200)
+
+
+def exhibits(matter, target_type: str, target_id: int) -> list[tuple[str, Any]]:
+    """(label, exhibit) pairs linked to one record, for the record's page."""
+    from ..services import evidence
+
+    return [
+        (evidence.label_of(e, matter.label_scheme), e)
+        for e in evidence.exhibits_for(session(), matter.id, target_type, target_id)
+    ]

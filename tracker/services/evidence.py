@@ -1,0 +1,607 @@
+"""Exhibits: store files in the vault, describe them, label them, keep their custody.
+
+Stored bytes never change: there is no service here that rewrites or deletes an object.
+Withdrawing an exhibit keeps its bytes and its label. Every change is an audit event, and so is
+every custody event (received, viewed, downloaded, exported, included in a dossier, verified).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from sqlmodel import Session, col, func, select
+
+from ..domain.exhibit_labels import format_label
+from ..errors import Conflict, NotFound, TrackerError, ValidationFailed
+from ..models import (
+    AuditEvent,
+    Correspondence,
+    Demand,
+    Evidence,
+    EvidenceLink,
+    Fact,
+    IntegrityCheck,
+    Matter,
+    Party,
+    Response,
+    User,
+    utcnow,
+)
+from ..models.enums import Role
+from ..vault.backend import VaultBackend
+from ..vault.names import display_name
+from ..vault.sniff import EML, MSG, sniff_file
+from . import access, audit
+from .checks import N_, Checks
+
+CUSTODY_KINDS = (
+    "received",
+    "viewed",
+    "downloaded",
+    "exported",
+    "included_in_dossier",
+    "integrity_verified",
+)
+LINK_TARGETS = {
+    "fact": Fact,
+    "demand": Demand,
+    "response": Response,
+    "correspondence": Correspondence,
+}
+
+
+@dataclass
+class Upload:
+    """One file as it arrives: its name as the client sent it, and a stream of its bytes."""
+
+    filename: str
+    stream: BinaryIO | Any
+
+
+@dataclass
+class AddResult:
+    filename: str
+    evidence: Evidence | None = None
+    created: bool = False
+    error: str = ""
+    correspondence: Correspondence | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def custody(
+    session: Session,
+    actor,
+    evidence: Evidence,
+    kind: str,
+    *,
+    purpose: str = "",
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Append a custody event to the audit chain. The caller commits."""
+    if kind not in CUSTODY_KINDS:
+        raise ValueError(kind)
+    after = {"sha256": evidence.sha256, "purpose": purpose}
+    if detail:
+        after.update(detail)
+    return audit.record(
+        session,
+        actor=actor,
+        action=f"custody.{kind}",
+        entity="Evidence",
+        entity_id=evidence.id,
+        matter_id=evidence.matter_id,
+        after=after,
+    )
+
+
+def _metadata(checks: Checks, session: Session, matter_id: int, values: dict) -> dict:
+    fields: dict[str, Any] = {}
+    text_fields = {
+        "title": 500,
+        "source_person": 200,
+        "obtained_how": 200,
+        "author": 200,
+        "proves": 10000,
+        "tags": 500,
+    }
+    for name, limit in text_fields.items():
+        if name in values:
+            fields[name] = checks.text(name, values.get(name), required=False, max_len=limit)
+    for name in ("received_on", "made_on"):
+        if name in values:
+            fields[name] = checks.day(name, values.get(name), required=False)
+    if "is_original" in values:
+        fields["is_original"] = bool(values.get("is_original"))
+    if "source_party_id" in values:
+        raw = values.get("source_party_id")
+        if raw in (None, "", 0, "0"):
+            fields["source_party_id"] = None
+        else:
+            party = session.get(Party, int(raw)) if str(raw).isdigit() else None
+            if party is None or party.matter_id != matter_id:
+                checks.fail("source_party_id", N_("Choose a party of this matter."))
+            else:
+                fields["source_party_id"] = party.id
+    return fields
+
+
+def _store_one(
+    session: Session,
+    vault: VaultBackend,
+    actor: User,
+    matter: Matter,
+    upload: Upload,
+    metadata: dict,
+    *,
+    max_bytes: int | None,
+    parent: Evidence | None = None,
+    correspondence_id: int | None = None,
+) -> tuple[Evidence, bool]:
+    """Stream one file into the vault and record it (or find the record it already has)."""
+    stored = vault.put_stream(upload.stream, max_bytes=max_bytes)
+    existing = session.exec(
+        select(Evidence).where(Evidence.matter_id == matter.id, Evidence.sha256 == stored.sha256)
+    ).first()
+    if existing is not None:
+        return existing, False
+    with vault.open(stored.sha256) as fh:
+        sniffed = sniff_file(fh, upload.filename or "")
+    # Kept exactly as received, except NUL, which no database text column can hold: it is
+    # stored as the visible symbol U+2400 so the record still shows where it was.
+    name = (upload.filename or f"file-{stored.sha256[:12]}").replace("\x00", "\u2400")
+    evidence = Evidence(
+        matter_id=matter.id,
+        sha256=stored.sha256,
+        size=stored.size,
+        media_type=sniffed.media_type,
+        media_label=sniffed.label,
+        inline_safe=sniffed.inline_safe,
+        type_mismatch=sniffed.mismatch,
+        original_filename=name,
+        display_name=display_name(name),
+        parent_id=parent.id if parent else None,
+        correspondence_id=correspondence_id,
+        **metadata,
+    )
+    if not evidence.title:
+        evidence.title = evidence.display_name
+    session.add(evidence)
+    audit.created(session, actor, evidence, matter_id=matter.id)
+    custody(
+        session,
+        actor,
+        evidence,
+        "received",
+        purpose=metadata.get("obtained_how") or "upload",
+        detail={"size": stored.size, "filename": name},
+    )
+    return evidence, True
+
+
+def add_files(
+    *,
+    session: Session,
+    vault: VaultBackend,
+    actor: User,
+    matter_id: int | str,
+    uploads: list[Upload],
+    max_bytes: int | None = None,
+    import_email: bool = True,
+    **metadata,
+) -> list[AddResult]:
+    """Store each file and record it as an exhibit of the matter, each in its own transaction.
+
+    The role is checked before a byte is stored. The same bytes uploaded again to the same
+    matter return the existing record (``created=False``). A file that fails (empty, over the
+    limit, interrupted) is reported in its result and leaves no record; the others still land.
+    Emails (.eml, .msg) also become correspondence, with each attachment linked as evidence.
+    """
+    matter = access.matter_for(session, actor, matter_id, Role.EDITOR)
+    checks = Checks()
+    fields = _metadata(checks, session, matter.id, metadata)
+    checks.done()
+    if not uploads:
+        raise ValidationFailed([("files", N_("Choose at least one file."))])
+    results = []
+    for upload in uploads:
+        result = AddResult(filename=upload.filename or "")
+        try:
+            evidence, created = _store_one(
+                session, vault, actor, matter, upload, fields, max_bytes=max_bytes
+            )
+            result.evidence, result.created = evidence, created
+            if created and import_email and evidence.media_type in EMAIL_TYPES:
+                from . import mail_import
+
+                result.correspondence, result.problems = mail_import.import_message(
+                    session=session,
+                    vault=vault,
+                    actor=actor,
+                    matter=matter,
+                    evidence=evidence,
+                    max_bytes=max_bytes,
+                )
+            session.commit()
+        except TrackerError as err:
+            session.rollback()
+            if isinstance(err, ValidationFailed):
+                result.error = "; ".join(m for _f, m in err.errors)
+            else:
+                result.error = err.message
+        results.append(result)
+    return results
+
+
+EMAIL_TYPES = (EML, MSG)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def get(session: Session, actor: User, matter_id: int, evidence_id: int) -> Evidence:
+    access.matter_for(session, actor, matter_id)
+    return access.in_matter(session.get(Evidence, evidence_id), matter_id)
+
+
+def list_for_matter(session: Session, matter_id: int, *, include_withdrawn: bool = True):
+    query = select(Evidence).where(Evidence.matter_id == matter_id)
+    if not include_withdrawn:
+        query = query.where(col(Evidence.withdrawn_at).is_(None))
+    items = list(session.exec(query))
+    # Labelled exhibits first, in label order; then the rest as they arrived.
+    items.sort(
+        key=lambda e: (
+            e.label_number is None,
+            e.label_number or 0,
+            e.label_branch,
+            e.created_at,
+            e.id,
+        )
+    )
+    return items
+
+
+def label_of(evidence: Evidence, scheme: str) -> str:
+    if evidence.label_number is None:
+        return ""
+    return format_label(scheme, evidence.label_number, evidence.label_branch or None)
+
+
+def custody_timeline(session: Session, evidence_id: int) -> list[AuditEvent]:
+    return list(
+        session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.entity == "Evidence", AuditEvent.entity_id == str(evidence_id))
+            .order_by(AuditEvent.seq)
+        )
+    )
+
+
+def links_of(session: Session, evidence_id: int) -> list[EvidenceLink]:
+    return list(session.exec(select(EvidenceLink).where(EvidenceLink.evidence_id == evidence_id)))
+
+
+def exhibits_for(session: Session, matter_id: int, target_type: str, target_id: int):
+    """The exhibits linked to one fact, demand, response or correspondence."""
+    return list(
+        session.exec(
+            select(Evidence)
+            .join(EvidenceLink, EvidenceLink.evidence_id == Evidence.id)
+            .where(
+                EvidenceLink.matter_id == matter_id,
+                EvidenceLink.target_type == target_type,
+                EvidenceLink.target_id == target_id,
+            )
+            .order_by(Evidence.label_number, Evidence.label_branch, Evidence.id)
+        )
+    ) + (
+        list(
+            session.exec(
+                select(Evidence).where(
+                    Evidence.matter_id == matter_id, Evidence.correspondence_id == target_id
+                )
+            )
+        )
+        if target_type == "correspondence"
+        else []
+    )
+
+
+# --- changing --------------------------------------------------------------------------------
+
+
+def update(*, session: Session, actor: User, matter_id: int, evidence_id: int, **values):
+    """Edit what the user records about an exhibit; the bytes and hash never change."""
+    access.matter_for(session, actor, matter_id, Role.EDITOR)
+    evidence = access.in_matter(session.get(Evidence, evidence_id), matter_id)
+    checks = Checks()
+    fields = _metadata(checks, session, matter_id, values)
+    checks.done()
+    before = audit.snapshot(evidence)
+    for key, value in fields.items():
+        setattr(evidence, key, value)
+    session.add(evidence)
+    audit.updated(session, actor, evidence, before, matter_id=matter_id)
+    session.commit()
+    return evidence
+
+
+def _used_numbers(session: Session, matter_id: int) -> list[int]:
+    return [
+        n
+        for n in session.exec(
+            select(Evidence.label_number).where(
+                Evidence.matter_id == matter_id, col(Evidence.label_number).is_not(None)
+            )
+        )
+    ]
+
+
+def mark_for_production(
+    *,
+    session: Session,
+    actor: User,
+    matter_id: int,
+    evidence_id: int,
+    branch_of: int | None = None,
+) -> Evidence:
+    """Give an exhibit the next label. Numbers run in order and are never reused, withdrawn
+    exhibits included. ``branch_of`` files it as the next branch of that exhibit's number
+    (``갑 제3호증의 2``); the first branch turns the parent into ``의 1`` if it had none."""
+    access.matter_for(session, actor, matter_id, Role.EDITOR)
+    evidence = access.in_matter(session.get(Evidence, evidence_id), matter_id)
+    if evidence.label_number is not None:
+        raise Conflict(N_("This exhibit already has a label."))
+    if evidence.withdrawn_at is not None:
+        raise Conflict(N_("A withdrawn exhibit cannot be labelled."))
+    before = audit.snapshot(evidence)
+    if branch_of is None:
+        used = _used_numbers(session, matter_id)
+        evidence.label_number, evidence.label_branch = (max(used) + 1 if used else 1), 0
+    else:
+        parent = access.in_matter(session.get(Evidence, branch_of), matter_id)
+        if parent.label_number is None:
+            raise ValidationFailed([("branch_of", N_("That exhibit has no label yet."))])
+        siblings = list(
+            session.exec(
+                select(Evidence).where(
+                    Evidence.matter_id == matter_id,
+                    Evidence.label_number == parent.label_number,
+                )
+            )
+        )
+        if parent.label_branch == 0:
+            parent_before = audit.snapshot(parent)
+            parent.label_branch = 1
+            session.add(parent)
+            audit.updated(session, actor, parent, parent_before, matter_id=matter_id)
+        top = max([s.label_branch for s in siblings] + [1])
+        evidence.label_number, evidence.label_branch = parent.label_number, top + 1
+    evidence.labeled_at = utcnow()
+    session.add(evidence)
+    audit.updated(session, actor, evidence, before, matter_id=matter_id)
+    session.commit()
+    return evidence
+
+
+def renumber(
+    *,
+    session: Session,
+    actor: User,
+    matter_id: int,
+    evidence_id: int,
+    number: int,
+    branch: int = 0,
+    reason: str,
+) -> Evidence:
+    """Change a label on purpose (e.g. after the court re-orders). Needs a reason; refuses a
+    label another exhibit holds. Audited like any change, with the reason."""
+    access.matter_for(session, actor, matter_id, Role.EDITOR)
+    evidence = access.in_matter(session.get(Evidence, evidence_id), matter_id)
+    checks = Checks()
+    reason = checks.text("reason", reason, max_len=2000)
+    if not isinstance(number, int) or number < 1:
+        checks.fail("number", N_("Use a number of 1 or more."))
+    if not isinstance(branch, int) or branch < 0:
+        checks.fail("branch", N_("Use a branch of 0 (none) or more."))
+    checks.done()
+    clash = session.exec(
+        select(Evidence.id).where(
+            Evidence.matter_id == matter_id,
+            Evidence.label_number == number,
+            Evidence.label_branch == branch,
+            Evidence.id != evidence.id,
+        )
+    ).first()
+    if clash:
+        raise ValidationFailed([("number", N_("Another exhibit holds this label."))])
+    before = audit.snapshot(evidence)
+    evidence.label_number, evidence.label_branch = number, branch
+    evidence.labeled_at = utcnow()
+    session.add(evidence)
+    session.flush()
+    old, new = audit.diff(before, audit.snapshot(evidence))
+    audit.record(
+        session,
+        actor=actor,
+        action="renumber",
+        entity="Evidence",
+        entity_id=evidence.id,
+        matter_id=matter_id,
+        before=old,
+        after={**new, "reason": reason},
+    )
+    session.commit()
+    return evidence
+
+
+def withdraw(
+    *, session: Session, actor: User, matter_id: int, evidence_id: int, reason: str
+) -> Evidence:
+    """Withdraw an exhibit: it keeps its bytes and its label; the reason is audited."""
+    access.matter_for(session, actor, matter_id, Role.EDITOR)
+    evidence = access.in_matter(session.get(Evidence, evidence_id), matter_id)
+    checks = Checks()
+    reason = checks.text("reason", reason, max_len=2000)
+    checks.done()
+    if evidence.withdrawn_at is not None:
+        raise Conflict(N_("This exhibit is already withdrawn."))
+    before = audit.snapshot(evidence)
+    evidence.withdrawn_at = utcnow()
+    evidence.withdrawn_reason = reason
+    session.add(evidence)
+    audit.updated(session, actor, evidence, before, matter_id=matter_id)
+    session.commit()
+    return evidence
+
+
+def link(
+    *,
+    session: Session,
+    actor: User,
+    matter_id: int,
+    evidence_id: int,
+    target_type: str,
+    target_id: int,
+) -> EvidenceLink:
+    """Tie an exhibit to a fact, demand, response or correspondence of the same matter."""
+    access.matter_for(session, actor, matter_id, Role.EDITOR)
+    access.in_matter(session.get(Evidence, evidence_id), matter_id)
+    model = LINK_TARGETS.get(target_type)
+    if model is None:
+        raise ValidationFailed([("target_type", N_("Not a valid choice."))])
+    target = session.get(model, int(target_id)) if str(target_id).isdigit() else None
+    if target is None or target.matter_id != matter_id:
+        raise ValidationFailed([("target_id", N_("Not a valid choice."))])
+    existing = session.get(EvidenceLink, (evidence_id, target_type, target.id))
+    if existing:
+        return existing
+    link = EvidenceLink(
+        evidence_id=evidence_id, target_type=target_type, target_id=target.id, matter_id=matter_id
+    )
+    session.add(link)
+    audit.record(
+        session,
+        actor=actor,
+        action="link",
+        entity="Evidence",
+        entity_id=evidence_id,
+        matter_id=matter_id,
+        after={"target": f"{target_type}:{target.id}"},
+    )
+    session.commit()
+    return link
+
+
+def unlink(
+    *,
+    session: Session,
+    actor: User,
+    matter_id: int,
+    evidence_id: int,
+    target_type: str,
+    target_id: int,
+) -> None:
+    access.matter_for(session, actor, matter_id, Role.EDITOR)
+    existing = session.get(EvidenceLink, (evidence_id, target_type, target_id))
+    if existing is None or existing.matter_id != matter_id:
+        raise NotFound("link")
+    session.delete(existing)
+    audit.record(
+        session,
+        actor=actor,
+        action="unlink",
+        entity="Evidence",
+        entity_id=evidence_id,
+        matter_id=matter_id,
+        before={"target": f"{target_type}:{target_id}"},
+    )
+    session.commit()
+
+
+def record_access(
+    *, session: Session, actor: User, matter_id: int, evidence_id: int, kind: str, purpose=""
+) -> Evidence:
+    """A member viewed, downloaded or exported an exhibit: a custody event, committed before
+    the bytes are sent."""
+    access.matter_for(session, actor, matter_id)
+    evidence = access.in_matter(session.get(Evidence, evidence_id), matter_id)
+    custody(session, actor, evidence, kind, purpose=purpose)
+    session.commit()
+    return evidence
+
+
+# --- integrity -------------------------------------------------------------------------------
+
+
+@dataclass
+class IntegrityReport:
+    check: IntegrityCheck
+    tampered: list[dict]
+    missing: list[dict]
+    orphans: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.tampered or self.missing or self.orphans)
+
+
+def verify_vault(*, session: Session, vault: VaultBackend, trigger: str = "cli") -> IntegrityReport:
+    """Re-hash every stored object the database knows of; report tampered, missing and orphan
+    objects by name. The result is kept (IntegrityCheck) and each exhibit gets a custody event.
+    """
+    check = IntegrityCheck(trigger=trigger)
+    session.add(check)
+    session.flush()
+    rows = session.exec(select(Evidence).order_by(Evidence.id)).all()
+    verdicts: dict[str, str] = {}
+    tampered, missing = [], []
+    for evidence in rows:
+        if evidence.sha256 not in verdicts:
+            verdicts[evidence.sha256] = vault.verify(evidence.sha256)
+        verdict = verdicts[evidence.sha256]
+        entry = {
+            "evidence_id": evidence.id,
+            "matter_id": evidence.matter_id,
+            "sha256": evidence.sha256,
+            "filename": evidence.display_name,
+        }
+        if verdict == "tampered":
+            tampered.append(entry)
+        elif verdict == "missing":
+            missing.append(entry)
+        custody(
+            session,
+            f"system:{trigger}",
+            evidence,
+            "integrity_verified",
+            purpose="integrity check",
+            detail={"result": verdict, "check_id": check.id},
+        )
+    known = set(verdicts)
+    orphans = sorted(sha for sha in vault.iter_objects() if sha not in known)
+    check.finished_at = utcnow()
+    check.objects_checked = len(verdicts)
+    check.ok = not (tampered or missing or orphans)
+    check.tampered = json.dumps(tampered, ensure_ascii=False)
+    check.missing = json.dumps(missing, ensure_ascii=False)
+    check.orphans = json.dumps(orphans)
+    session.add(check)
+    audit.created(session, f"system:{trigger}", check, matter_id=None)
+    session.commit()
+    return IntegrityReport(check, tampered, missing, orphans)
+
+
+def last_check(session: Session) -> IntegrityCheck | None:
+    return session.exec(select(IntegrityCheck).order_by(IntegrityCheck.id.desc()).limit(1)).first()
+
+
+def counts_by_matter(session: Session, matter_ids: list[int]) -> dict[int, int]:
+    rows = session.exec(
+        select(Evidence.matter_id, func.count())
+        .where(col(Evidence.matter_id).in_(matter_ids))
+        .group_by(Evidence.matter_id)
+    ).all()
+    return dict(rows)

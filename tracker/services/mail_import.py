@@ -1,0 +1,110 @@
+"""Turn an email exhibit (.eml or .msg) into correspondence, with its attachments as exhibits.
+
+The original message file stays the primary exhibit; every attachment becomes a linked exhibit
+of its own (stored once by hash); the message's text and sanitized HTML go on the
+correspondence record. What could not be read is kept with the record, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import io
+
+from sqlmodel import Session, select
+
+from ..domain.calendar import kst_today, to_kst
+from ..errors import TrackerError
+from ..mailimport import parse_email_file
+from ..models import Correspondence, Evidence, Matter, User, utcnow
+from ..vault.backend import VaultBackend
+from . import audit
+
+MAX_MESSAGE_BYTES = 200 * 1024 * 1024
+
+
+def import_message(
+    *,
+    session: Session,
+    vault: VaultBackend,
+    actor: User,
+    matter: Matter,
+    evidence: Evidence,
+    max_bytes: int | None = None,
+) -> tuple[Correspondence | None, list[str]]:
+    """Parse the stored message and record it. The caller commits.
+
+    A message already imported into this matter (same Message-ID) is not doubled: the new file
+    is linked to the existing correspondence and the returned problems say so.
+    """
+    if evidence.size > MAX_MESSAGE_BYTES:
+        limit_mb = MAX_MESSAGE_BYTES // (1024 * 1024)
+        return None, [f"message is over {limit_mb} MB; kept as a file only"]
+    with vault.open(evidence.sha256) as fh:
+        raw = fh.read()
+    try:
+        parsed = parse_email_file(raw, evidence.original_filename)
+    except TrackerError as err:
+        return None, [f"not imported as an email: {err.message}"]
+    problems = list(parsed.problems)
+    if parsed.message_id:
+        existing = session.exec(
+            select(Correspondence).where(
+                Correspondence.matter_id == matter.id,
+                Correspondence.message_id == parsed.message_id,
+            )
+        ).first()
+        if existing is not None:
+            evidence.correspondence_id = existing.id
+            session.add(evidence)
+            return existing, [*problems, f"already imported as correspondence #{existing.id}"]
+    when = parsed.date
+    entry = Correspondence(
+        matter_id=matter.id,
+        direction="in",
+        channel="email",
+        occurred_on=kst_today(when) if when else (evidence.received_on or kst_today(utcnow())),
+        subject=(parsed.subject or evidence.display_name)[:500],
+        summary="",
+        sender=parsed.sender[:500],
+        recipients=", ".join(parsed.to),
+        cc=", ".join(parsed.cc),
+        message_id=parsed.message_id,
+        sent_at=to_kst(when) if when else None,
+        body_text=parsed.text_body,
+        body_html=parsed.html_body_safe,
+        import_problems="\n".join(problems),
+    )
+    session.add(entry)
+    audit.created(session, actor, entry, matter_id=matter.id)
+    evidence.correspondence_id = entry.id
+    if not evidence.title or evidence.title == evidence.display_name:
+        evidence.title = entry.subject
+    session.add(evidence)
+    from .evidence import Upload, _store_one
+
+    for attachment in parsed.attachments:
+        if attachment.content is None or attachment.size == 0:
+            problems.append(f"attachment '{attachment.filename}' is empty; not stored")
+            continue
+        try:
+            child, _created = _store_one(
+                session,
+                vault,
+                actor,
+                matter,
+                Upload(attachment.filename, io.BytesIO(attachment.content)),
+                {
+                    "received_on": evidence.received_on,
+                    "source_party_id": evidence.source_party_id,
+                    "source_person": parsed.sender[:200],
+                    "obtained_how": "email attachment",
+                },
+                max_bytes=max_bytes,
+                parent=evidence,
+                correspondence_id=entry.id,
+            )
+        except TrackerError as err:
+            problems.append(f"attachment '{attachment.filename}': {err.message}")
+    if problems != list(parsed.problems):
+        entry.import_problems = "\n".join(problems)
+        session.add(entry)
+    return entry, problems
