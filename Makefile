@@ -13,7 +13,7 @@ PORT   ?= 5000
 run: $(STAMP) $(MO)
 	$(BIN)/tracker db upgrade
 	$(BIN)/tracker demo
-	$(BIN)/tracker serve --host $(HOST) --port $(PORT)
+	$(BIN)/tracker serve --with-worker --host $(HOST) --port $(PORT)
 
 test: $(STAMP) $(MO) lint
 	$(BIN)/pytest -n 2 --dist loadgroup

@@ -45,10 +45,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if key.isupper():
             app.config[key] = value
 
-    from . import cli, db, storage, web
+    from . import cli, db, jobs, storage, web
 
     db.init_app(app)
     storage.init_app(app)
+    jobs.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     return app

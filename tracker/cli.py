@@ -384,16 +384,43 @@ def evidence_withdraw(reference, evidence_id, reason, as_email) -> None:
     click.echo(f"withdrawn #{evidence_id}")
 
 
+@click.command("worker")
+@click.option("--workers", default=1, show_default=True, type=int)
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """Run the background worker: queued jobs and the periodic ones (integrity check)."""
+    from . import jobs
+
+    consumer = jobs.huey().create_consumer(workers=workers, periodic=True, check_worker_health=True)
+    click.echo(f"tracker worker: {workers} worker(s), periodic tasks on")
+    consumer.run()
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--with-worker", is_flag=True, help="Also run the background worker (make run).")
 @with_appcontext
-def serve_command(host: str, port: int) -> None:
-    """Serve the app (threaded) until Ctrl-C."""
+def serve_command(host: str, port: int, with_worker: bool) -> None:
+    """Serve the app (threaded) until Ctrl-C; with --with-worker, the worker stops with it."""
+    import subprocess
+
     from werkzeug.serving import run_simple
 
+    worker = None
+    if with_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "tracker.cli", "worker"])
+        click.echo(f"worker started (pid {worker.pid})")
     click.echo(f"tracker on http://{host}:{port}/  (Ctrl-C stops it)")
-    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
 
 def init_app(app: Flask) -> None:
@@ -404,6 +431,7 @@ def init_app(app: Flask) -> None:
         verify_command,
         matter_group,
         evidence_group,
+        worker_command,
         serve_command,
     ):
         app.cli.add_command(command)
@@ -413,3 +441,7 @@ def main() -> None:
     FlaskGroup(create_app=lambda: create_app(), add_default_commands=True, load_dotenv=False)(
         prog_name="tracker"
     )
+
+
+if __name__ == "__main__":
+    main()

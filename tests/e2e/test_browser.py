@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
+from tests.evidence_helpers import ELF, pdf_bytes
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.e2e
@@ -63,6 +64,25 @@ def test_sign_in_create_matter_record_demand_and_response(live_server, browser):
     text = page.locator("#tracker").inner_text()
     assert "Refused" in text and "days overdue" in text and "2022-02-28 (Mon)" in text
     page.screenshot(path=str(SHOTS / "matter-en.png"), full_page=True)
+
+    # Exhibits: upload two files (one an executable pretending to be a PDF) and label one.
+    page.click("button:has-text('한국어')")
+    page.click("text=증거 >> nth=0")
+    page.set_input_files(
+        "#files",
+        files=[
+            {"name": "한결원 회신.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()},
+            {"name": "계약서.pdf", "mimeType": "application/pdf", "buffer": ELF},
+        ],
+    )
+    page.click("button:has-text('올리기')")
+    page.wait_for_selector("text=한결원 회신.pdf: 보관했습니다.")
+    assert page.locator("text=형식 불일치").count() == 1
+    page.click("a:has-text('한결원 회신.pdf')")
+    page.click("button:has-text('제출용 번호 부여')")
+    page.wait_for_selector("text=갑 제1호증")
+    assert "접수" in page.locator("#custody-h + ol").inner_text()
+    page.screenshot(path=str(SHOTS / "exhibit-ko.png"), full_page=True)
 
     phone = browser.new_page(viewport={"width": 390, "height": 844})
     phone.context.add_cookies(page.context.cookies())

@@ -212,7 +212,7 @@ def add_files(
                 session, vault, actor, matter, upload, fields, max_bytes=max_bytes
             )
             result.evidence, result.created = evidence, created
-            if created and import_email and evidence.media_type in EMAIL_TYPES:
+            if created and import_email and _looks_like_email(evidence):
                 from . import mail_import
 
                 result.correspondence, result.problems = mail_import.import_message(
@@ -235,6 +235,13 @@ def add_files(
 
 
 EMAIL_TYPES = (EML, MSG)
+
+
+def _looks_like_email(evidence: Evidence) -> bool:
+    # The sniffer knows mail by its headers; an ISO-2022-KR message can hide them behind
+    # escape sequences, so the name counts too. The parser has the last word either way.
+    name = evidence.display_name.lower()
+    return evidence.media_type in EMAIL_TYPES or name.endswith((".eml", ".msg"))
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -204,7 +204,7 @@ class EvidenceForm(TrackerForm):
     source_party_id = SelectField(_l("Received from"), coerce=str)
     source_person = StringField(_l("Person"), validators=[Length(max=200)])
     obtained_how = StringField(_l("How obtained"), validators=[Length(max=200)])
-    received_on = optional_date(_l("Received on"))
+    received_on = optional_date(_l("Date received"))
     tags = StringField(_l("Tags"), validators=[Length(max=500)])
 
     def __init__(self, *args, parties=(), **kwargs):
@@ -216,7 +216,7 @@ class UploadForm(TrackerForm):
     source_party_id = SelectField(_l("Received from"), coerce=str)
     source_person = StringField(_l("Person"), validators=[Length(max=200)])
     obtained_how = StringField(_l("How obtained"), validators=[Length(max=200)])
-    received_on = optional_date(_l("Received on"))
+    received_on = optional_date(_l("Date received"))
 
     def __init__(self, *args, parties=(), **kwargs):
         super().__init__(*args, **kwargs)

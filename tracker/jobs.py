@@ -1,0 +1,59 @@
+"""The background queue (Huey): SQLite storage under the instance dir, Redis when configured.
+
+The Huey instance is built per app by ``init_app`` (nothing at import time), and its tasks run
+inside that app's context. ``tracker worker`` runs the consumer; ``tracker serve --with-worker``
+(what ``make run`` uses) starts one next to the web server.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app
+from huey import RedisHuey, SqliteHuey, crontab
+from huey.api import Huey
+
+log = logging.getLogger(__name__)
+
+
+def build_huey(app: Flask) -> Huey:
+    settings = app.config["TRACKER"]
+    if settings.redis_url:
+        huey: Huey = RedisHuey("tracker", url=settings.redis_url, utc=True)
+    else:
+        huey = SqliteHuey("tracker", filename=str(settings.instance_dir / "queue.db"), utc=True)
+    if app.config.get("TRACKER_JOBS_IMMEDIATE"):
+        huey.immediate = True
+
+    # 03:00 KST: the vault is re-hashed while nobody is working.
+    @huey.periodic_task(crontab(hour="18", minute="0"), name="integrity_check")
+    def integrity_check():
+        with app.app_context():
+            return run_integrity_check(trigger="worker")
+
+    app.extensions["tracker.jobs"] = {"integrity_check": integrity_check}
+    return huey
+
+
+def run_integrity_check(trigger: str) -> dict:
+    from . import db, storage
+    from .services import evidence
+
+    report = evidence.verify_vault(session=db.get_session(), vault=storage.vault(), trigger=trigger)
+    summary = {
+        "ok": report.ok,
+        "objects": report.check.objects_checked,
+        "tampered": len(report.tampered),
+        "missing": len(report.missing),
+        "orphans": len(report.orphans),
+    }
+    (log.info if report.ok else log.error)("integrity check: %s", summary)
+    return summary
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["tracker.huey"] = build_huey(app)
+
+
+def huey() -> Huey:
+    return current_app.extensions["tracker.huey"]
