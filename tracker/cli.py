@@ -384,6 +384,151 @@ def evidence_withdraw(reference, evidence_id, reason, as_email) -> None:
     click.echo(f"withdrawn #{evidence_id}")
 
 
+@click.group("deadline")
+def deadline_group() -> None:
+    """Deadlines under 민법 157–161."""
+
+
+@deadline_group.command("compute")
+@click.option("--from", "trigger", required=True, help="YYYY-MM-DD (event day) or YYYY-MM-DDT00:00")
+@click.option("--period", required=True, help='"N days|weeks|months|years" (or 10일, 1개월…)')
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def deadline_compute(trigger: str, period: str, as_json: bool) -> None:
+    """Print the due date and each step of its computation with the article applied."""
+    import json
+
+    from .services import deadlines
+
+    try:
+        due = deadlines.compute(db.get_session(), trigger, period)
+    except TrackerError as err:
+        fail(err)
+    if as_json:
+        click.echo(json.dumps(due.to_json(), ensure_ascii=False))
+        return
+    click.echo(f"due: {due.due.isoformat()} (ends {due.ends_at.isoformat()})")
+    for step in due.trace:
+        click.echo(f"  {step.article}: {step.ko}")
+
+
+@deadline_group.command("add")
+@click.option("--matter", "reference", required=True)
+@click.option("--title", required=True)
+@click.option("--kind", type=click.Choice(["hard", "follow_up", "hearing"]), default="hard")
+@click.option("--due", "due_on", help="Fixed due date YYYY-MM-DD.")
+@click.option("--from", "trigger", help="Trigger date, with --period.")
+@click.option("--period", default="")
+@click.option("--owner", help="Owner's email (default: you).")
+@as_option
+@with_appcontext
+def deadline_add(reference, title, kind, due_on, trigger, period, owner, as_email) -> None:
+    from .services import access, deadlines, users
+
+    session = db.get_session()
+    try:
+        actor = acting_user(as_email)
+        matter = access.matter_for(session, actor, reference)
+        owner_id = users.by_email(session, owner).id if owner else None
+        deadline = deadlines.create_deadline(
+            session=session,
+            actor=actor,
+            matter_id=matter.id,
+            title=title,
+            kind=kind,
+            due_on=due_on,
+            trigger_on=trigger,
+            period=period,
+            owner_id=owner_id,
+        )
+    except TrackerError as err:
+        fail(err)
+    click.echo(f"#{deadline.id}\tdue {deadline.due_on.isoformat()}\t{deadline.title}")
+
+
+@deadline_group.command("list")
+@click.option("--matter", "reference", required=True)
+@as_option
+@with_appcontext
+def deadline_list(reference, as_email) -> None:
+    from .services import access, deadlines
+
+    session = db.get_session()
+    try:
+        matter = access.matter_for(session, acting_user(as_email), reference)
+    except TrackerError as err:
+        fail(err)
+    for d in deadlines.of_matter(session, matter.id):
+        click.echo(f"#{d.id}\t{d.due_on.isoformat()}\t{d.status}\t{d.kind}\t{d.title}")
+
+
+@click.group("reminders")
+def reminders_group() -> None:
+    """Reminder emails."""
+
+
+@reminders_group.command("run")
+@click.option("--now", "now_text", help="ISO 8601 moment to act at (default: the clock).")
+@with_appcontext
+def reminders_run(now_text: str | None) -> None:
+    """One pass: send what is due, once. Prints what it sent, skipped and failed."""
+    from datetime import datetime
+
+    from .models import utcnow
+    from .services import reminders
+
+    settings = current_app.config["TRACKER"]
+    now = utcnow()
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.BadParameter(f"not an ISO 8601 moment: {now_text}") from None
+        if now.tzinfo is None:
+            raise click.BadParameter("give a timezone, e.g. 2022-02-21T09:00+09:00")
+    report = reminders.run(
+        engine=db.engine(),
+        now=now,
+        smtp=reminders.smtp_settings(settings),
+        base_url=settings.base_url,
+        url_for_deadline=reminders.deadline_url(settings.base_url),
+    )
+    for word, rows in (
+        ("sent", report.sent),
+        ("skipped", report.skipped),
+        ("failed", report.failed),
+    ):
+        for o in rows:
+            extra = f"\t{o.detail}" if o.detail else ""
+            click.echo(f"{word}\t{o.recipient}\tdeadline #{o.deadline_id}\t{o.slot}{extra}")
+    click.echo(
+        f"{len(report.sent)} sent, {len(report.skipped)} skipped, {len(report.failed)} failed"
+    )
+    sys.exit(1 if report.failed else 0)
+
+
+@click.group("holiday")
+def holiday_group() -> None:
+    """Ad-hoc public holidays (임시공휴일) used by deadline computation."""
+
+
+@holiday_group.command("add")
+@click.argument("day")
+@click.argument("name")
+@as_option
+@with_appcontext
+def holiday_add(day, name, as_email) -> None:
+    from .services import deadlines
+
+    try:
+        holiday = deadlines.add_holiday(
+            session=db.get_session(), actor=acting_user(as_email), day=day, name=name
+        )
+    except TrackerError as err:
+        fail(err)
+    click.echo(f"holiday {holiday.day.isoformat()} {holiday.name}")
+
+
 @click.command("worker")
 @click.option("--workers", default=1, show_default=True, type=int)
 @with_appcontext
@@ -431,6 +576,9 @@ def init_app(app: Flask) -> None:
         verify_command,
         matter_group,
         evidence_group,
+        deadline_group,
+        reminders_group,
+        holiday_group,
         worker_command,
         serve_command,
     ):

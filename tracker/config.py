@@ -42,6 +42,12 @@ class Settings:
     redis_url: str | None = None
     login_limit: str = "5 per 15 minutes"
     default_locale: str = "ko"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_security: str = "none"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str = "tracker <tracker@localhost>"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -70,6 +76,12 @@ class Settings:
             redis_url=_env("REDIS_URL"),
             login_limit=_env("LOGIN_LIMIT", "5 per 15 minutes"),
             default_locale=_env("DEFAULT_LOCALE", "ko"),
+            smtp_host=_env("SMTP_HOST"),
+            smtp_port=int(_env("SMTP_PORT", "25")),
+            smtp_security=_env("SMTP_SECURITY", "none"),
+            smtp_user=_env("SMTP_USER"),
+            smtp_password=_env("SMTP_PASSWORD"),
+            smtp_sender=_env("SMTP_SENDER", "tracker <tracker@localhost>"),
         )
         for key, value in overrides.items():
             if hasattr(settings, key):

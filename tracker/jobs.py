@@ -31,7 +31,15 @@ def build_huey(app: Flask) -> Huey:
         with app.app_context():
             return run_integrity_check(trigger="worker")
 
-    app.extensions["tracker.jobs"] = {"integrity_check": integrity_check}
+    @huey.periodic_task(crontab(minute="*/15"), name="send_reminders")
+    def send_reminders():
+        with app.app_context():
+            return run_reminders()
+
+    app.extensions["tracker.jobs"] = {
+        "integrity_check": integrity_check,
+        "send_reminders": send_reminders,
+    }
     return huey
 
 
@@ -48,6 +56,28 @@ def run_integrity_check(trigger: str) -> dict:
         "orphans": len(report.orphans),
     }
     (log.info if report.ok else log.error)("integrity check: %s", summary)
+    return summary
+
+
+def run_reminders(now=None) -> dict:
+    from . import db
+    from .models import utcnow
+    from .services import reminders
+
+    settings = current_app.config["TRACKER"]
+    report = reminders.run(
+        engine=db.engine(),
+        now=now or utcnow(),
+        smtp=reminders.smtp_settings(settings),
+        base_url=settings.base_url,
+        url_for_deadline=reminders.deadline_url(settings.base_url),
+    )
+    summary = {
+        "sent": len(report.sent),
+        "skipped": len(report.skipped),
+        "failed": len(report.failed),
+    }
+    (log.info if not report.failed else log.warning)("reminders: %s", summary)
     return summary
 
 

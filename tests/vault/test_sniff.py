@@ -103,6 +103,7 @@ CASES = [
     ("odt", ODT, "letter.odt", "application/vnd.oasis.opendocument.text", False, False),
     ("zip", PLAIN_ZIP, "photos.zip", sniff.ZIP, False, False),
     ("zip named pdf", PLAIN_ZIP, "photos.pdf", sniff.ZIP, False, True),
+    ("zip of stored pdfs", zip_bytes([("a.pdf", pdf_bytes())], True), "a.zip", sniff.ZIP, 0, 0),
     ("hwp by stream", ole2("FileHeader", "\x05HwpSummaryInformation"), "a.hwp", sniff.HWP, 0, 0),
     ("hwp named msg", ole2("FileHeader", "\x05HwpSummaryInformation"), "a.msg", sniff.HWP, 0, 1),
     ("msg by stream", ole2("__substg1.0_0037001F"), "mail.msg", sniff.MSG, False, False),

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .base import UTCDateTime, utcnow
+from .deadline import Deadline, DeadlineExtension, DeadlineWatcher, Holiday, Reminder
 from .demand import Demand, DemandItem, Response, ResponseItem
 from .evidence import Evidence, EvidenceLink, IntegrityCheck
 from .matter import Matter, Party
@@ -11,7 +12,12 @@ from .user import Membership, User
 __all__ = [
     "AuditEvent",
     "Correspondence",
+    "Deadline",
+    "DeadlineExtension",
+    "DeadlineWatcher",
     "Demand",
+    "Holiday",
+    "Reminder",
     "Evidence",
     "EvidenceLink",
     "IntegrityCheck",

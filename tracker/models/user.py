@@ -16,6 +16,8 @@ class User(SQLModel, table=True):
     is_admin: bool = False
     active: bool = True
     locale: str = Field(default="ko", max_length=8)
+    # The private calendar feed's secret; None when revoked or never made.
+    feed_token: str | None = Field(default=None, max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     # Flask-Login's protocol, kept here because it is data, not behaviour.

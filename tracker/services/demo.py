@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from ..models import Matter, User
-from . import demands, matters, records, users
+from . import deadlines, demands, matters, records, users
 from .audit import Actor
 
 REFERENCE = "2022-법무-001"
@@ -182,7 +182,7 @@ def load(session: Session, owner: User) -> Matter:
         summary="정산 금액 제출. 한결원이 보고한 금액과 다름",
         channel="email",
     )
-    del settle
+    biz_response = demands.responses_to(session, figures.id)[0]
 
     def letter(day, direction, channel, subject, party_id=None, demand_id=None, summary=""):
         records.add_correspondence(
@@ -297,4 +297,49 @@ def load(session: Session, owner: User) -> Matter:
         status="disputed_by_them",
     )
     fact(date(2022, 2, 28), "정산 완료 기한 (24:00 KST)")
+    missed = deadlines.create_deadline(
+        session=session,
+        actor=owner,
+        matter_id=m,
+        title="데이터 이관 회신 기한",
+        kind="hard",
+        due_on=date(2021, 12, 17),
+        demand_id=data.id,
+    )
+    deadlines.set_status(
+        session=session,
+        actor=owner,
+        matter_id=m,
+        deadline_id=missed.id,
+        status="missed",
+        note="기한 내 이관 없음: 영업기밀을 이유로 거부",
+    )
+    deadlines.create_deadline(
+        session=session,
+        actor=owner,
+        matter_id=m,
+        title="발행수수료·잔액 정산 완료 기한",
+        kind="hard",
+        trigger_on="2022-01-27",
+        period="1개월",
+        demand_id=settle.id,
+        notes="2022-01-27 발표: 다음 달 28일까지 정산 완료",
+    )
+    met = deadlines.create_deadline(
+        session=session,
+        actor=owner,
+        matter_id=m,
+        title="비즈플레이 정산 자료 제출",
+        kind="follow_up",
+        due_on=date(2022, 2, 11),
+        demand_id=figures.id,
+    )
+    deadlines.set_status(
+        session=session,
+        actor=owner,
+        matter_id=m,
+        deadline_id=met.id,
+        status="met",
+        met_by_response_id=biz_response.id,
+    )
     return session.exec(select(Matter).where(Matter.id == m)).one()

@@ -147,3 +147,52 @@ def change_password(*, session: Session, user: User, current: str, new: str) -> 
         after={"password_hash": "(changed)"},
     )
     session.commit()
+
+
+def issue_feed_token(*, session: Session, user: User) -> str:
+    """A new secret for the user's calendar feed; the old URL stops working."""
+    import secrets
+
+    before = audit.snapshot(user)
+    user.feed_token = secrets.token_urlsafe(32)
+    session.add(user)
+    audit.record(
+        session,
+        actor=user,
+        action="update",
+        entity="User",
+        entity_id=user.id,
+        matter_id=None,
+        before={"feed_token": "(old)" if before["feed_token"] else None},
+        after={"feed_token": "(new)"},
+    )
+    session.commit()
+    return user.feed_token
+
+
+def revoke_feed_token(*, session: Session, user: User) -> None:
+    if user.feed_token is None:
+        return
+    user.feed_token = None
+    session.add(user)
+    audit.record(
+        session,
+        actor=user,
+        action="update",
+        entity="User",
+        entity_id=user.id,
+        matter_id=None,
+        before={"feed_token": "(set)"},
+        after={"feed_token": None},
+    )
+    session.commit()
+
+
+def by_feed_token(session: Session, token: str) -> User:
+    """The active user whose feed this is; NotFound for a wrong or revoked token."""
+    if not token or len(token) > 64:
+        raise NotFound("feed")
+    user = session.exec(select(User).where(User.feed_token == token)).first()
+    if user is None or not user.active:
+        raise NotFound("feed")
+    return user

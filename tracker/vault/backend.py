@@ -38,8 +38,8 @@ from ..errors import NotFound, ValidationFailed
 CHUNK_SIZE = 1024 * 1024
 
 #: What ``put_stream`` accepts: a binary file object (anything with ``readinto`` or ``read``,
-#: such as a Werkzeug ``FileStorage`` stream) or an iterable of byte chunks.
-Source = BinaryIO | Iterable[bytes]
+#: such as a Werkzeug ``FileStorage`` stream), an iterable of byte chunks, or bytes.
+Source = bytes | BinaryIO | Iterable[bytes]
 
 Verdict = Literal["ok", "missing", "tampered"]
 

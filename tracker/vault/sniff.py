@@ -300,10 +300,6 @@ def _magic(head: bytes, tail: bytes, ext: str) -> tuple[str, str] | None:
     simple = _simple_magic(head)
     if simple:
         return simple, _LABELS[simple]
-    if b"%PDF-" in head[:1024]:
-        # Readers accept junk before the header (the PDF spec allows it in the first 1 KiB);
-        # browsers must not get it inline, since the junk may be anything.
-        return PDF, "PDF document (with leading bytes)"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         media_type = _zip_kind(head, tail, ext)
         label = _LABELS.get(media_type, "OpenDocument file")
@@ -321,6 +317,11 @@ def _magic(head: bytes, tail: bytes, ext: str) -> tuple[str, str] | None:
         # (followed by a class-file version, 45 or more).
         kind = MACHO if int.from_bytes(head[4:8], "big") < 40 else JAVA_CLASS
         return kind, _LABELS[kind]
+    # Checked after the containers above: a zip storing a PDF uncompressed has "%PDF-" early.
+    if b"%PDF-" in head[:1024]:
+        # Readers accept junk before the header (the PDF spec allows it in the first 1 KiB);
+        # browsers must not get it inline, since the junk may be anything.
+        return PDF, "PDF document (with leading bytes)"
     return None
 
 
@@ -384,7 +385,7 @@ def _zip_kind(head: bytes, tail: bytes, ext: str) -> str:
 
 def _zip_mimetype_entry(head: bytes) -> str:
     # The first local header: name length at 26, extra length at 28, stored (method 0) data.
-    if head[30:38] != b"mimetype" or head[8:10] != b"\0\0":
+    if head[26:28] != b"\x08\0" or head[30:38] != b"mimetype" or head[8:10] != b"\0\0":
         return ""
     size = int.from_bytes(head[18:22], "little")
     start = 30 + 8 + int.from_bytes(head[28:30], "little")

@@ -48,9 +48,20 @@ def init_app(app: Flask) -> None:
         user = db.get_session().get(User, int(user_id))
         return user if user is not None and user.active else None
 
-    from . import auth, correspondence, dashboard, demands, evidence, facts, matters, users
+    from . import (
+        auth,
+        correspondence,
+        dashboard,
+        deadlines,
+        demands,
+        evidence,
+        facts,
+        matters,
+        users,
+    )
 
-    for module in (auth, dashboard, matters, demands, correspondence, facts, evidence, users):
+    modules = (auth, dashboard, matters, demands, correspondence, facts, evidence, deadlines, users)
+    for module in modules:
         app.register_blueprint(module.bp)
 
     _register_errors(app)

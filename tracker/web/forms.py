@@ -221,3 +221,28 @@ class UploadForm(TrackerForm):
     def __init__(self, *args, parties=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.source_party_id.choices = [("", "—")] + [(str(p.id), p.name) for p in parties]
+
+
+class DeadlineForm(TrackerForm):
+    title = StringField(_l("What is due"), validators=[REQUIRED, Length(max=300)])
+    kind = SelectField(_l("Kind"))
+    owner_id = SelectField(_l("Owner"), coerce=str)
+    due_on = StringField(_l("Fixed due date"), render_kw={"type": "date"})
+    trigger_on = StringField(
+        _l("Triggering event on"),
+        description=_l("YYYY-MM-DD, or YYYY-MM-DDT00:00 when the period starts at midnight"),
+    )
+    period = StringField(
+        _l("Period"), description=_l("e.g. 10 days, 2 weeks, 1 month, 1 year (10일, 1개월)")
+    )
+    demand_id = SelectField(_l("Demand"), coerce=str)
+    schedule = StringField(
+        _l("Reminder days before"), description=_l("Default 14,7,3,1,0, then daily while overdue")
+    )
+    notes = TextAreaField(_l("Notes"))
+
+    def __init__(self, *args, members=(), demands=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = choices("deadline_kind")
+        self.owner_id.choices = [("", "—")] + [(str(u.id), u.name) for _m, u in members]
+        self.demand_id.choices = [("", "—")] + [(str(d.id), d.title) for d in demands]

@@ -65,6 +65,24 @@ LABELS = {
         "jeung": _l("증 제N호 (criminal complaint)"),
         "exhibit": _l("Exhibit N (English)"),
     },
+    "deadline_kind": {
+        "hard": _l("Hard deadline (기한)"),
+        "follow_up": _l("Follow-up"),
+        "hearing": _l("Hearing / appointment"),
+    },
+    "deadline_status": {
+        "open": _l("Open"),
+        "met": _l("Met"),
+        "missed": _l("Missed"),
+        "extended": _l("Extended"),
+        "cancelled": _l("Cancelled"),
+    },
+    "reminder_status": {
+        "sending": _l("Sending"),
+        "sent": _l("Sent"),
+        "failed": _l("Failed"),
+        "skipped": _l("Skipped"),
+    },
     "action": {
         "create": _l("created"),
         "update": _l("changed"),

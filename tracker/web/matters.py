@@ -9,7 +9,7 @@ from flask_login import login_required
 from ..errors import Conflict
 from ..models import Party
 from ..models.enums import Role
-from ..services import access, audit, demands, matters, records
+from ..services import access, audit, deadlines, demands, matters, records
 from .forms import MatterForm, MemberForm, PartyForm
 from .labels import choices
 from .views import render_form, save, session, today, user
@@ -50,6 +50,7 @@ def detail(matter_id: int):
         letters=records.correspondence_of(session(), matter_id),
         party_names={p.id: p.short_name or p.name for p in matters.parties(session(), matter_id)},
         status_choices=choices("item_status"),
+        deadlines=deadlines.of_matter(session(), matter_id),
         today=today(),
     )
 
