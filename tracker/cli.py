@@ -569,7 +569,11 @@ def serve_command(host: str, port: int, with_worker: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from .reconcile.commands import audit_data_command, reconcile_command
+
     for command in (
+        reconcile_command,
+        audit_data_command,
         db_group,
         user_group,
         demo_command,

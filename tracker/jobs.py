@@ -8,6 +8,7 @@ inside that app's context. ``tracker worker`` runs the consumer; ``tracker serve
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
@@ -36,9 +37,23 @@ def build_huey(app: Flask) -> Huey:
         with app.app_context():
             return run_reminders()
 
+    @huey.task(name="run_analysis")
+    def run_analysis(analysis_id: int):
+        with app.app_context():
+            return run_analysis_now(analysis_id)
+
+    @huey.periodic_task(crontab(minute="*"), name="heartbeat")
+    def heartbeat():
+        huey.put(HEARTBEAT, time.time())
+
+    @huey.on_startup()
+    def _started():
+        huey.put(HEARTBEAT, time.time())
+
     app.extensions["tracker.jobs"] = {
         "integrity_check": integrity_check,
         "send_reminders": send_reminders,
+        "run_analysis": run_analysis,
     }
     return huey
 
@@ -57,6 +72,31 @@ def run_integrity_check(trigger: str) -> dict:
     }
     (log.info if report.ok else log.error)("integrity check: %s", summary)
     return summary
+
+
+HEARTBEAT = "worker-heartbeat"
+
+
+def worker_alive(max_age: float = 150.0) -> bool:
+    """Whether a worker reported in recently (it does every minute)."""
+    stamp = huey().get(HEARTBEAT, peek=True)
+    return stamp is not None and time.time() - float(stamp) < max_age
+
+
+def run_analysis_now(analysis_id: int):
+    from . import db, storage
+    from .services import discrepancies
+
+    return discrepancies.run(engine=db.engine(), vault=storage.vault(), analysis_id=analysis_id)
+
+
+def start_analysis(analysis_id: int) -> str:
+    """In the worker when one is running, otherwise here and now. Returns where it ran."""
+    if worker_alive():
+        current_app.extensions["tracker.jobs"]["run_analysis"](analysis_id)
+        return "worker"
+    run_analysis_now(analysis_id)
+    return "inline"
 
 
 def run_reminders(now=None) -> dict:

@@ -4,12 +4,14 @@ from .audit import AuditEvent
 from .base import UTCDateTime, utcnow
 from .deadline import Deadline, DeadlineExtension, DeadlineWatcher, Holiday, Reminder
 from .demand import Demand, DemandItem, Response, ResponseItem
+from .discrepancy import Analysis, Figure
 from .evidence import Evidence, EvidenceLink, IntegrityCheck
 from .matter import Matter, Party
 from .record import Correspondence, Fact
 from .user import Membership, User
 
 __all__ = [
+    "Analysis",
     "AuditEvent",
     "Correspondence",
     "Deadline",
@@ -23,6 +25,7 @@ __all__ = [
     "IntegrityCheck",
     "DemandItem",
     "Fact",
+    "Figure",
     "Matter",
     "Membership",
     "Party",

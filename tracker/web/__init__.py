@@ -54,13 +54,25 @@ def init_app(app: Flask) -> None:
         dashboard,
         deadlines,
         demands,
+        discrepancies,
         evidence,
         facts,
         matters,
         users,
     )
 
-    modules = (auth, dashboard, matters, demands, correspondence, facts, evidence, deadlines, users)
+    modules = (
+        auth,
+        dashboard,
+        matters,
+        demands,
+        correspondence,
+        facts,
+        evidence,
+        deadlines,
+        discrepancies,
+        users,
+    )
     for module in modules:
         app.register_blueprint(module.bp)
 

@@ -1,0 +1,1 @@
+"""Speed goals, measured with a baseline in the same run (`make bench`)."""

@@ -1,0 +1,269 @@
+"""DuckDB plumbing shared by the engine and the audit: connections, quoting, and the domain
+checks (amounts, 사업자등록번호, phone numbers) as SQL.
+
+The rules live in ``tracker.domain.amounts``, ``tracker.domain.brn`` and
+``tracker.domain.phones``; this module mirrors them in SQL so a million rows are checked by
+DuckDB instead of a Python loop. The Python functions start with Unicode NFKC normalisation,
+which SQL cannot do, so every check has two parts:
+
+* a *fast path* in SQL for text made only of characters NFKC leaves alone (ASCII digits and
+  punctuation, ``₩ ￦ 원 △ ▲``, the usual dashes and spaces), which is nearly every cell;
+* a fallback that calls the Python function itself (a DuckDB UDF) for the rare cell holding
+  other characters (full-width digits, circled numbers…). Cells containing an ASCII character
+  no rule allows (letters, ``/``, ``#``…) are refused in SQL without asking Python.
+
+So SQL and Python agree by construction on the fallback, and ``tests/reconcile`` checks the
+fast path against the Python functions on a table of cases and on random strings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+from duckdb.sqltypes import BIGINT, BOOLEAN, VARCHAR
+
+from tracker.errors import ValidationFailed
+
+# What "trimmed" means for keys and cells: ASCII whitespace, NBSP and the ideographic space.
+# These are also the spaces the SQL checks handle themselves: NFKC leaves ASCII whitespace alone
+# and turns NBSP and U+3000 into a plain space, which every rule treats as a separator.
+SPACES = " \t\n\r\x0b\x0c\xa0\u3000"
+_SPACE_CHARS = r" \t\n\r\x0b\x0c\xa0\x{3000}"  # the same, for a regex character class
+_WS = f"[{_SPACE_CHARS}]"
+_SIGN = r"[-+△▲\x{2212}]"
+_NEGATIVE = "('-', '△', '▲', chr(8722))"
+
+AMOUNT_PATTERN = (
+    rf"^{_WS}*(\()?{_WS}*({_SIGN})?{_WS}*(₩|￦|[kK][rR][wW])?{_WS}*({_SIGN})?{_WS}*"
+    r"(?:([0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.00?)?)?"
+    rf"{_WS}*(원|[kK][rR][wW])?{_WS}*(\))?{_WS}*$"
+)
+# The shapes nearly every cell has (1234500, 1,234,500, ₩1,234,500, 1,234,500원), read with one
+# capture; anything else goes through AMOUNT_PATTERN. 18 digits always fit in BIGINT.
+SIMPLE_AMOUNT_PATTERN = r"^[ \t]*[₩￦]?([0-9]{1,3}(?:,[0-9]{3}){0,5}|[0-9]{1,18})원?[ \t]*$"
+_AMOUNT_CHARS = rf"^[0-9,.+\-()₩￦원△▲\x{{2212}}kKrRwW{_SPACE_CHARS}]*$"
+# Printable ASCII no amount can contain: ( ) + , - . 0-9 K R W k r w are the only ones allowed.
+_AMOUNT_BAD_ASCII = (
+    r"[\x21-\x27\x2a\x2f\x3a-\x4a\x4c-\x51\x53-\x56\x58-\x6a\x6c-\x71\x73-\x76\x78-\x7e]"
+)
+
+_DASHES = r"\x{2010}-\x{2015}\x{2212}"
+_BRN_CHARS = rf"^[0-9{_SPACE_CHARS}\-{_DASHES}]*$"
+_BRN_BAD_ASCII = r"[\x21-\x2c\x2e-\x2f\x3a-\x7e]"
+_PHONE_CHARS = rf"^[0-9+{_SPACE_CHARS}\-{_DASHES}]*$"
+_PHONE_BAD_ASCII = r"[\x21-\x2a\x2c\x2e-\x2f\x3a-\x7e]"
+_AREA = (
+    "031|032|033|041|042|043|044|051|052|053|054|055|061|062|063|064|070|080|011|016|017|018|019"
+)
+PHONE_PATTERN = (
+    rf"^(?:02-?\d{{3,4}}-?\d{{4}}|(?:{_AREA})-?\d{{3,4}}-?\d{{4}}"
+    r"|010-?\d{4}-?\d{4}|1[568]\d{2}-?\d{4})$"
+)
+
+MAX_AMOUNT = 2**63 - 1
+_BRN_SEPARATORS = rf"[{_SPACE_CHARS}\-{_DASHES}]+"
+_PHONE_DASH = f"[{_DASHES}]"
+_PHONE_HYPHEN = f"[{_SPACE_CHARS}]*-[{_SPACE_CHARS}]*"
+_PHONE_SPACES = f"[{_SPACE_CHARS}]+"
+
+
+def sql_literal(text: str) -> str:
+    """Quote ``text`` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql_ident(name: str) -> str:
+    """Quote ``name`` as a SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+_lit = sql_literal
+
+
+def _py_amount(text: str | None) -> int | None:
+    if text is None:
+        return None
+    from tracker.domain.amounts import AmountError, parse_amount
+
+    try:
+        return parse_amount(text)
+    except AmountError:
+        return None
+
+
+def _py_brn(text: str) -> bool:
+    from tracker.domain.brn import is_valid_brn
+
+    return is_valid_brn(text)
+
+
+def _py_phone(text: str) -> bool:
+    from tracker.domain.phones import is_valid_kr_phone
+
+    return is_valid_kr_phone(text)
+
+
+_MACROS = f"""
+CREATE OR REPLACE TEMP MACRO amount_parts(s) AS
+    regexp_extract(s, {_lit(AMOUNT_PATTERN)}, ['op', 's1', 'cur', 's2', 'num', 'suf', 'cp']);
+
+CREATE OR REPLACE TEMP MACRO amount_from_parts(p) AS CASE
+    WHEN p.num = '' THEN CASE
+        WHEN p.op = '' AND p.cp = '' AND p.s1 = '' AND p.cur <> ''
+             AND p.s2 IN ('-', chr(8722)) AND p.suf = '' THEN 0::BIGINT END
+    WHEN (p.op = '') <> (p.cp = '') THEN NULL
+    WHEN p.op <> '' AND (p.s1 <> '' OR p.s2 <> '') THEN NULL
+    WHEN p.s1 <> '' AND p.s2 <> '' THEN NULL
+    WHEN lower(p.cur) = 'krw' AND lower(p.suf) = 'krw' THEN NULL
+    WHEN length(ltrim(replace(p.num, ',', ''), '0')) > 19 THEN NULL
+    WHEN replace(p.num, ',', '')::HUGEINT > {MAX_AMOUNT} THEN NULL
+    WHEN p.op <> '' OR p.s1 IN {_NEGATIVE} OR p.s2 IN {_NEGATIVE}
+        THEN -(replace(p.num, ',', '')::BIGINT)
+    ELSE replace(p.num, ',', '')::BIGINT
+END;
+
+CREATE OR REPLACE TEMP MACRO amount_or_fallback(s, v) AS CASE
+    WHEN v IS NOT NULL OR s IS NULL THEN v
+    WHEN regexp_matches(s, {_lit(_AMOUNT_BAD_ASCII)}) THEN NULL
+    WHEN regexp_matches(s, {_lit(_AMOUNT_CHARS)}) THEN NULL
+    ELSE py_amount(s)
+END;
+
+CREATE OR REPLACE TEMP MACRO brn_digits(s) AS CASE
+    WHEN regexp_full_match(s, '[0-9]{{3}}-?[0-9]{{2}}-?[0-9]{{5}}') THEN replace(s, '-', '')
+    ELSE regexp_replace(s, {_lit(_BRN_SEPARATORS)}, '', 'g')
+END;
+
+CREATE OR REPLACE TEMP MACRO brn_digit(d, i) AS ascii(substr(d, i, 1)) - 48;
+
+CREATE OR REPLACE TEMP MACRO brn_checksum_ok(d) AS
+    regexp_full_match(d, '[0-9]{{10}}')
+    AND (10 - ((brn_digit(d, 1) + 3 * brn_digit(d, 2) + 7 * brn_digit(d, 3)
+                + brn_digit(d, 4) + 3 * brn_digit(d, 5) + 7 * brn_digit(d, 6)
+                + brn_digit(d, 7) + 3 * brn_digit(d, 8) + 5 * brn_digit(d, 9)
+                + (brn_digit(d, 9) * 5) // 10) % 10)) % 10 = brn_digit(d, 10);
+
+CREATE OR REPLACE TEMP MACRO brn_ok(s, d) AS CASE
+    WHEN s IS NULL THEN false
+    WHEN regexp_matches(s, {_lit(_BRN_CHARS)}) THEN brn_checksum_ok(d)
+    WHEN regexp_matches(s, {_lit(_BRN_BAD_ASCII)}) THEN false
+    ELSE py_brn(s)
+END;
+
+CREATE OR REPLACE TEMP MACRO phone_canonical(s) AS CASE
+    WHEN regexp_full_match(s, '[0-9]+(-[0-9]+)*') THEN s
+    ELSE regexp_replace(regexp_replace(regexp_replace(
+            trim(s, {_lit(SPACES)}),
+            {_lit(_PHONE_DASH)}, '-', 'g'),
+        {_lit(_PHONE_HYPHEN)}, '-', 'g'),
+        {_lit(_PHONE_SPACES)}, '-', 'g')
+END;
+
+CREATE OR REPLACE TEMP MACRO phone_international(c) AS CASE
+    WHEN NOT starts_with(c, '+82') THEN c
+    WHEN starts_with(ltrim(substr(c, 4), '-'), '0') THEN ''
+    ELSE '0' || ltrim(substr(c, 4), '-')
+END;
+
+CREATE OR REPLACE TEMP MACRO phone_ok(s, c) AS CASE
+    WHEN s IS NULL THEN false
+    WHEN regexp_matches(s, {_lit(_PHONE_CHARS)})
+        THEN regexp_matches(phone_international(c), {_lit(PHONE_PATTERN)})
+    WHEN regexp_matches(s, {_lit(_PHONE_BAD_ASCII)}) THEN false
+    ELSE py_phone(s)
+END;
+"""
+
+
+def default_threads() -> int:
+    """DuckDB threads: one per core, at most two (the app shares a small machine)."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def connect(*, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that keeps insertion order, with the checks installed.
+
+    Insertion order matters: a table created from a CSV then numbers its rows in file order.
+    """
+    config = {"threads": threads or default_threads(), "preserve_insertion_order": True}
+    con = duckdb.connect(":memory:", config=config)
+    install(con)
+    return con
+
+
+@contextmanager
+def reading(name: str) -> Iterator[None]:
+    """Turn DuckDB's refusal of a malformed CSV (e.g. a row longer than the header) into a
+    ValidationFailed naming the file and the line. Other DuckDB errors pass through."""
+    try:
+        yield
+    except duckdb.InvalidInputException as exc:
+        if "CSV" not in str(exc):
+            raise
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        detail = " ".join(lines[:3]).removeprefix("Invalid Input Error: ")
+        raise ValidationFailed([("file", f"cannot read {name} as CSV: {detail}")]) from None
+
+
+def trimmed_sql(column: str) -> str:
+    """SQL trimming ``SPACES`` from a VARCHAR expression, NULL read as ''.
+
+    Looks at the first and last character before calling ``trim``: most cells need nothing,
+    and the check is much cheaper than the trim.
+    """
+    edge = f"ord({column}) <= 32 OR ord({column}) IN (160, 12288)"
+    last = f"ord(right({column}, 1)) <= 32 OR ord(right({column}, 1)) IN (160, 12288)"
+    return (
+        f"coalesce(CASE WHEN {edge} OR {last} THEN trim({column}, {sql_literal(SPACES)}) "
+        f"ELSE {column} END, '')"
+    )
+
+
+def nonempty_sql(column: str) -> str:
+    """SQL: true when the VARCHAR expression holds something besides ``SPACES``."""
+    return (
+        f"CASE WHEN {column} IS NULL THEN false "
+        f"WHEN ord({column}) > 32 AND ord({column}) NOT IN (160, 12288) THEN true "
+        f"ELSE trim({column}, {sql_literal(SPACES)}) <> '' END"
+    )
+
+
+def install(con: duckdb.DuckDBPyConnection) -> None:
+    """Define the check macros and their Python fallbacks on ``con``.
+
+    Macros: ``amount_parts(text)`` → struct, ``amount_from_parts(struct)`` → BIGINT or NULL
+    (fast path), ``amount_or_fallback(text, fast)`` → BIGINT or NULL (the final answer);
+    ``brn_ok(text, brn_digits(text))``; ``phone_ok(text, phone_canonical(text))``.
+
+    The checks take their prepared form as a second argument because DuckDB expands a macro's
+    argument at every use: compute ``brn_digits``/``phone_canonical`` into a column first and
+    pass the column, or the regex runs a dozen times per cell.
+    """
+    con.create_function(
+        "py_amount", _py_amount, [VARCHAR], BIGINT, null_handling="special", side_effects=False
+    )
+    con.create_function("py_brn", _py_brn, [VARCHAR], BOOLEAN, side_effects=False)
+    con.create_function("py_phone", _py_phone, [VARCHAR], BOOLEAN, side_effects=False)
+    con.execute(_MACROS)
+
+
+def amount_fast_sql(column: str) -> str:
+    """SQL reading the common shapes of amount (``SIMPLE_AMOUNT_PATTERN``) with one regex.
+
+    NULL means "not a simple shape", not "invalid": finish those rows with :func:`amount_sql`.
+    Kept apart because DuckDB hoists the repeated sub-expressions of the full rules out of any
+    CASE/COALESCE and would then run the expensive regex on every row.
+    """
+    simple = f"regexp_extract({column}, {_lit(SIMPLE_AMOUNT_PATTERN)}, 1)"
+    return f"TRY_CAST(replace({simple}, ',', '') AS BIGINT)"
+
+
+def amount_sql(column: str) -> str:
+    """SQL for the amount in won of the VARCHAR expression ``column``, NULL when unreadable.
+
+    Agrees with ``tracker.domain.amounts.parse_amount`` (NULL where it raises).
+    """
+    return f"amount_or_fallback({column}, amount_from_parts(amount_parts({column})))"
