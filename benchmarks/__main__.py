@@ -10,7 +10,11 @@ import os
 import sys
 
 ALL = ("vault", "reconcile", "dossier")
-QUICK_ARGS = {"vault": ["--size-mb", "256"], "reconcile": ["--rows", "200000"], "dossier": ["--quick"]}
+QUICK_ARGS = {
+    "vault": ["--size-mb", "256"],
+    "reconcile": ["--rows", "200000"],
+    "dossier": ["--quick"],
+}
 
 
 def main() -> int:

@@ -132,6 +132,9 @@ def demo_command(owner: str | None) -> None:
     admin, password = demo.ensure_admin(session, settings.instance_dir)
     user = acting_user(owner) if owner else admin
     matter = demo.load(session, user)
+    from . import storage
+
+    demo.add_exhibits(session, storage.vault(), user, matter, settings.instance_dir / "demo-files")
     click.echo(f"sign in at {settings.base_url}/login")
     click.echo(f"  email:    {admin.email}")
     if password:
@@ -529,6 +532,116 @@ def holiday_add(day, name, as_email) -> None:
     click.echo(f"holiday {holiday.day.isoformat()} {holiday.name}")
 
 
+@click.group("dossier")
+def dossier_group() -> None:
+    """Timestamped, signed PDF dossiers."""
+
+
+@dossier_group.command("build")
+@click.option("--matter", "reference", required=True)
+@click.option("--purpose", type=click.Choice(["civil", "criminal", "internal"]), required=True)
+@click.option("--lang", type=click.Choice(["ko", "en"]), default="ko", show_default=True)
+@click.option(
+    "--at", "at_text", help="Generated-at moment, ISO 8601 with timezone (fixes the bytes)."
+)
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--unsigned",
+    is_flag=True,
+    help="An unsigned, unregistered PREVIEW (same data + --at: same bytes).",
+)
+@as_option
+@with_appcontext
+def dossier_build(reference, purpose, lang, at_text, out_path, unsigned, as_email) -> None:
+    """Build a dossier of a matter, register it, and write the PDF to --out."""
+    from datetime import datetime
+
+    from . import storage
+    from .services import dossiers
+
+    at = None
+    if at_text:
+        try:
+            at = datetime.fromisoformat(at_text)
+        except ValueError:
+            raise click.BadParameter(f"not an ISO 8601 moment: {at_text}") from None
+        if at.tzinfo is None:
+            raise click.BadParameter("give a timezone, e.g. 2022-03-02T09:00+09:00")
+    session = db.get_session()
+    settings = current_app.config["TRACKER"]
+    if unsigned:
+        if at is None:
+            raise click.UsageError("--unsigned needs --at, so the bytes can be reproduced")
+        try:
+            pdf = dossiers.preview(
+                session=session,
+                vault=storage.vault(),
+                settings=settings,
+                actor=acting_user(as_email),
+                matter_id=reference,
+                purpose=purpose,
+                lang=lang,
+                at=at,
+            )
+        except TrackerError as err:
+            fail(err)
+        Path(out_path).write_bytes(pdf)
+        click.echo(f"PREVIEW (unsigned, not registered)\t{len(pdf)} bytes")
+        click.echo(out_path)
+        return
+    try:
+        row = dossiers.request_build(
+            session=session,
+            actor=acting_user(as_email),
+            matter_id=reference,
+            purpose=purpose,
+            lang=lang,
+            at=at,
+        )
+    except TrackerError as err:
+        fail(err)
+    row = dossiers.run_build(
+        engine=db.engine(), vault=storage.vault(), settings=settings, dossier_id=row.id
+    )
+    if row.status != "done":
+        click.echo(f"error: dossier {row.number} failed: {row.error}", err=True)
+        sys.exit(1)
+    with storage.vault().open(row.sha256) as src, open(out_path, "wb") as dst:
+        while block := src.read(1024 * 1024):
+            dst.write(block)
+    click.echo(f"{row.number}\t{row.page_count} pages\t{row.size} bytes\tsha256 {row.sha256}")
+    click.echo(out_path)
+
+
+@dossier_group.command("verify")
+@click.argument("pdf", type=click.Path(dir_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def dossier_verify(pdf, as_json) -> None:
+    """Is FILE a registered dossier, unchanged, with a valid signature and timestamp?"""
+    import json
+
+    from .services import dossiers
+
+    report = dossiers.verify_file(
+        db.get_session(), Path(pdf).read_bytes(), current_app.config["TRACKER"]
+    )
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, default=str))
+    else:
+        d = report["dossier"]
+        click.echo(f"sha256:     {report['sha256']}")
+        click.echo(f"registered: {'yes, ' + d['number'] if d else 'NO'}")
+        sig = report["signature"]
+        click.echo(f"signature:  {'valid' if sig.get('ok') else 'INVALID'}")
+        for key in ("intact", "valid", "trusted", "timestamp_valid", "covers_whole_file"):
+            if key in sig:
+                click.echo(f"  {key}: {sig[key]}")
+        for problem in sig.get("problems", []):
+            click.echo(f"  problem: {problem}")
+    sys.exit(0 if report["ok"] else 1)
+
+
 @click.command("worker")
 @click.option("--workers", default=1, show_default=True, type=int)
 @with_appcontext
@@ -583,6 +696,7 @@ def init_app(app: Flask) -> None:
         deadline_group,
         reminders_group,
         holiday_group,
+        dossier_group,
         worker_command,
         serve_command,
     ):

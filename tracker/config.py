@@ -48,6 +48,9 @@ class Settings:
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_sender: str = "tracker <tracker@localhost>"
+    sign_pkcs12: str | None = None
+    sign_passphrase: str | None = None
+    sign_tsa_url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -82,6 +85,9 @@ class Settings:
             smtp_user=_env("SMTP_USER"),
             smtp_password=_env("SMTP_PASSWORD"),
             smtp_sender=_env("SMTP_SENDER", "tracker <tracker@localhost>"),
+            sign_pkcs12=_env("SIGN_PKCS12"),
+            sign_passphrase=_env("SIGN_PASSPHRASE"),
+            sign_tsa_url=_env("SIGN_TSA_URL"),
         )
         for key, value in overrides.items():
             if hasattr(settings, key):

@@ -42,6 +42,11 @@ def build_huey(app: Flask) -> Huey:
         with app.app_context():
             return run_analysis_now(analysis_id)
 
+    @huey.task(name="build_dossier")
+    def build_dossier(dossier_id: int):
+        with app.app_context():
+            return build_dossier_now(dossier_id)
+
     @huey.periodic_task(crontab(minute="*"), name="heartbeat")
     def heartbeat():
         huey.put(HEARTBEAT, time.time())
@@ -54,6 +59,7 @@ def build_huey(app: Flask) -> Huey:
         "integrity_check": integrity_check,
         "send_reminders": send_reminders,
         "run_analysis": run_analysis,
+        "build_dossier": build_dossier,
     }
     return huey
 
@@ -96,6 +102,27 @@ def start_analysis(analysis_id: int) -> str:
         current_app.extensions["tracker.jobs"]["run_analysis"](analysis_id)
         return "worker"
     run_analysis_now(analysis_id)
+    return "inline"
+
+
+def build_dossier_now(dossier_id: int):
+    from . import db, storage
+    from .services import dossiers
+
+    return dossiers.run_build(
+        engine=db.engine(),
+        vault=storage.vault(),
+        settings=current_app.config["TRACKER"],
+        dossier_id=dossier_id,
+    )
+
+
+def start_dossier(dossier_id: int) -> str:
+    """Build in the worker when one is running (the page shows progress), otherwise now."""
+    if worker_alive():
+        current_app.extensions["tracker.jobs"]["build_dossier"](dossier_id)
+        return "worker"
+    build_dossier_now(dossier_id)
     return "inline"
 
 

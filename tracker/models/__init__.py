@@ -5,6 +5,7 @@ from .base import UTCDateTime, utcnow
 from .deadline import Deadline, DeadlineExtension, DeadlineWatcher, Holiday, Reminder
 from .demand import Demand, DemandItem, Response, ResponseItem
 from .discrepancy import Analysis, Figure
+from .dossier import Dossier
 from .evidence import Evidence, EvidenceLink, IntegrityCheck
 from .matter import Matter, Party
 from .record import Correspondence, Fact
@@ -18,6 +19,7 @@ __all__ = [
     "DeadlineExtension",
     "DeadlineWatcher",
     "Demand",
+    "Dossier",
     "Holiday",
     "Reminder",
     "Evidence",

@@ -343,3 +343,214 @@ def load(session: Session, owner: User) -> Matter:
         met_by_response_id=biz_response.id,
     )
     return session.exec(select(Matter).where(Matter.id == m)).one()
+
+
+def _letter_pdf(path: Path, sender: str, recipient: str, subject: str, body: str) -> None:
+    """A one-page official letter in Korean, rendered with the shipped font."""
+    from weasyprint import HTML
+
+    from .. import PACKAGE_DIR
+
+    font = (PACKAGE_DIR / "static" / "fonts" / "NanumGothic.ttf").as_uri()
+    html = (
+        f"<style>@font-face{{font-family:N;src:url('{font}')}}"
+        "body{font-family:N;font-size:12pt;margin:2cm} h1{text-align:center;font-size:20pt}"
+        "p{line-height:1.8}</style>"
+        f"<h1>{sender}</h1><p>수신: {recipient}</p><p>제목: {subject}</p><hr><p>{body}</p>"
+        f"<p style='margin-top:3cm;text-align:center;font-size:16pt'>{sender}장</p>"
+    )
+    HTML(string=html).write_pdf(path)
+
+
+def add_exhibits(session: Session, vault, owner: User, matter: Matter, workdir: Path) -> None:
+    """Demo exhibits: the letters as PDFs, a photo, the two counterparties' settlement ledgers
+    (one CP949 CSV from Excel, one UTF-8), the delivered merchant file; labelled 갑 제1호증…;
+    the two reported figures; and a reconciliation and a data audit of those files."""
+    from ..dossier.demo import write_jpeg
+    from . import discrepancies, evidence, records
+
+    if evidence.list_for_matter(session, matter.id):
+        return
+    workdir.mkdir(parents=True, exist_ok=True)
+    letters = [
+        (
+            "데이터 이관 요청 공문.pdf",
+            "서울특별시",
+            "한국간편결제진흥원",
+            "위탁 사무 데이터 이관 요청",
+            "판매대행 위탁 사무를 수행하며 생성된 이용자·가맹점 데이터 일체를 2021-12-17까지 "
+            "서울시에 이관하여 주시기 바랍니다.",
+        ),
+        (
+            "한결원 회신 공문.pdf",
+            "한국간편결제진흥원",
+            "서울특별시",
+            "데이터 이관 요청에 대한 회신",
+            "요청하신 이용자 및 가맹점 정보는 당원의 영업기밀에 해당하므로 제공하기 어렵습니다.",
+        ),
+        (
+            "정산 기한 통보.pdf",
+            "서울특별시",
+            "한국간편결제진흥원",
+            "정산 기한 통보",
+            "2021-11-30 및 2021-12-31 기준 발행수수료와 잔액의 정산을 2022-02-28까지 완료하여 "
+            "주시기 바랍니다. 데이터가 이관되지 않으면 민·형사상 책임을 검토하겠습니다.",
+        ),
+    ]
+    for name, sender, recipient, subject, body in letters:
+        _letter_pdf(workdir / name, sender, recipient, subject, body)
+    write_jpeg(workdir / "결제 실패 화면.jpg", seed=4)
+    rows = [(f"{n:07d}", 150_000 + n * 37) for n in range(1, 41)]
+    kepf = "가맹점ID,정산금액\n" + "".join(f'{k},"{v:,}원"\n' for k, v in rows)
+    (workdir / "한결원 정산내역.csv").write_bytes(kepf.encode("cp949"))
+    biz = (
+        "merchant_id,amount\n"
+        + "".join(
+            f"{k},{v + (1200 if i % 9 == 0 else 0)}\n" for i, (k, v) in enumerate(rows) if i != 5
+        )
+        + "0000099,45000\n"
+    )
+    (workdir / "bizplay_settlement.csv").write_bytes(biz.encode("utf-8"))
+    merchants = "가맹점ID,가맹점명,사업자등록번호,대표자명,주소,전화번호,업종\n" + "".join(
+        f"M{n:05d},가게{n},{'124-81-00998' if n % 3 else '123-45-67890'},"
+        f"{'' if n % 4 == 0 else '대표' + str(n)},서울시 중구,"
+        f"{'02-123-4567' if n % 5 else ''},소매\n"
+        for n in range(1, 31)
+    )
+    (workdir / "가맹점 데이터(한결원 제공).csv").write_bytes(merchants.encode("cp949"))
+    parties = {p.short_name: p for p in matters.parties(session, matter.id)}
+    files = sorted(workdir.iterdir())
+    handles = [f.open("rb") for f in files]  # noqa: SIM115 - closed right after
+    results = evidence.add_files(
+        session=session,
+        vault=vault,
+        actor=owner,
+        matter_id=matter.id,
+        uploads=[evidence.Upload(f.name, h) for f, h in zip(files, handles, strict=True)],
+        source_party_id=parties["한결원"].id,
+        received_on=date(2022, 1, 10),
+    )
+    for h in handles:
+        h.close()
+    by_name = {r.evidence.display_name: r.evidence for r in results if r.evidence}
+    described = {
+        "데이터 이관 요청 공문.pdf": (
+            "서울특별시",
+            date(2021, 12, 3),
+            True,
+            "위탁 사무 데이터 이관을 요구한 사실",
+        ),
+        "한결원 회신 공문.pdf": (
+            "한국간편결제진흥원",
+            date(2021, 12, 15),
+            True,
+            "영업기밀을 이유로 이관을 거부한 사실",
+        ),
+        "정산 기한 통보.pdf": (
+            "서울특별시",
+            date(2022, 1, 27),
+            True,
+            "2022-02-28까지 정산 완료를 요구한 사실",
+        ),
+        "결제 실패 화면.jpg": (
+            "서울특별시",
+            date(2022, 1, 20),
+            False,
+            "새 QR로 서울Pay+ 결제가 실패한 사실",
+        ),
+        "한결원 정산내역.csv": (
+            "한국간편결제진흥원",
+            date(2022, 2, 7),
+            False,
+            "한결원이 보고한 가맹점별 정산 금액",
+        ),
+        "bizplay_settlement.csv": (
+            "비즈플레이",
+            date(2022, 2, 7),
+            False,
+            "비즈플레이가 보고한 가맹점별 정산 금액",
+        ),
+        "가맹점 데이터(한결원 제공).csv": (
+            "한국간편결제진흥원",
+            date(2022, 1, 10),
+            False,
+            "넘겨받은 가맹점 데이터가 불완전한 사실",
+        ),
+    }
+    for name, (author, made_on, original, proves) in described.items():
+        item = by_name[name]
+        evidence.update(
+            session=session,
+            actor=owner,
+            matter_id=matter.id,
+            evidence_id=item.id,
+            author=author,
+            made_on=made_on,
+            is_original=original,
+            proves=proves,
+            title=name.rsplit(".", 1)[0],
+        )
+        evidence.mark_for_production(
+            session=session, actor=owner, matter_id=matter.id, evidence_id=item.id
+        )
+    chronology = records.chronology(session, matter.id)
+    for fact in chronology:
+        if fact.occurred_on == date(2021, 12, 15):
+            evidence.link(
+                session=session,
+                actor=owner,
+                matter_id=matter.id,
+                evidence_id=by_name["한결원 회신 공문.pdf"].id,
+                target_type="fact",
+                target_id=fact.id,
+            )
+        if fact.occurred_on == date(2021, 12, 3):
+            evidence.link(
+                session=session,
+                actor=owner,
+                matter_id=matter.id,
+                evidence_id=by_name["데이터 이관 요청 공문.pdf"].id,
+                target_type="fact",
+                target_id=fact.id,
+            )
+    for metric, kepf_value, biz_value in (
+        ("발행수수료", 1_234_500_000, 1_230_000_000),
+        ("잔액", 58_200_000_000, 58_350_000_000),
+    ):
+        for party, value, exhibit in (
+            (parties["한결원"], kepf_value, "한결원 정산내역.csv"),
+            (parties["비즈플레이"], biz_value, "bizplay_settlement.csv"),
+        ):
+            discrepancies.add_figure(
+                session=session,
+                actor=owner,
+                matter_id=matter.id,
+                metric=metric,
+                reference_date=date(2021, 12, 31),
+                source_party_id=party.id,
+                value=value,
+                evidence_id=by_name[exhibit].id,
+            )
+    rec = discrepancies.request_reconcile(
+        session=session,
+        actor=owner,
+        matter_id=matter.id,
+        left_evidence_id=by_name["한결원 정산내역.csv"].id,
+        right_evidence_id=by_name["bizplay_settlement.csv"].id,
+        key_left="가맹점ID",
+        amount_left="정산금액",
+        key_right="merchant_id",
+        amount_right="amount",
+        title="한결원 ↔ 비즈플레이 정산 대사 (2021-12-31)",
+    )
+    aud = discrepancies.request_audit(
+        session=session,
+        actor=owner,
+        matter_id=matter.id,
+        evidence_id=by_name["가맹점 데이터(한결원 제공).csv"].id,
+        profile="merchants",
+        title="한결원 제공 가맹점 데이터 점검",
+    )
+    engine = session.get_bind()
+    discrepancies.run(engine=engine, vault=vault, analysis_id=rec.id)
+    discrepancies.run(engine=engine, vault=vault, analysis_id=aud.id)

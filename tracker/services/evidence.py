@@ -587,7 +587,10 @@ def verify_vault(*, session: Session, vault: VaultBackend, trigger: str = "cli")
             purpose="integrity check",
             detail={"result": verdict, "check_id": check.id},
         )
-    known = set(verdicts)
+    from .dossiers import known_hashes
+
+    # Built dossiers live in the vault too; they are not exhibits but are not orphans either.
+    known = set(verdicts) | known_hashes(session)
     orphans = sorted(sha for sha in vault.iter_objects() if sha not in known)
     check.finished_at = utcnow()
     check.objects_checked = len(verdicts)

@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
         deadlines,
         demands,
         discrepancies,
+        dossiers,
         evidence,
         facts,
         matters,
@@ -71,6 +72,7 @@ def init_app(app: Flask) -> None:
         evidence,
         deadlines,
         discrepancies,
+        dossiers,
         users,
     )
     for module in modules:

@@ -1,0 +1,268 @@
+"""The plain dict a dossier is built from.
+
+The app layer reads the database and hands the engine one ``DossierContext``; the engine never
+touches the database. Every string in it is user text: the engine escapes it everywhere and
+never lets it become markup, CSS or a URL.
+
+Keys beyond the original brief:
+
+- ``sections`` may be omitted: ``DEFAULT_SECTIONS[purpose]`` is used then.
+- ``signature_note`` is filled in by ``build_dossier`` (how the PDF is signed); leave it out.
+- ``facts[].status``, ``demands[].items[].status``, ``correspondence[].direction`` / ``kind`` may be
+  codes (``undisputed``, ``outgoing``, ``letter``…), shown in the dossier's language, or free text
+  shown as given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal, NotRequired, TypedDict
+
+from .errors import ContextInvalid
+
+Purpose = Literal["civil", "criminal", "internal"]
+Lang = Literal["ko", "en"]
+SectionName = Literal[
+    "summary", "chronology", "demands", "correspondence", "discrepancies", "evidence_statement"
+]
+
+SECTION_NAMES: tuple[str, ...] = (
+    "summary",
+    "chronology",
+    "demands",
+    "correspondence",
+    "discrepancies",
+    "evidence_statement",
+)
+
+#: Section order each purpose uses when the caller does not choose: a civil court reads the
+#: story then the 증거설명서; a prosecutor wants the harm and the numbers before the letters.
+DEFAULT_SECTIONS: Mapping[str, tuple[str, ...]] = {
+    "civil": (
+        "summary",
+        "chronology",
+        "demands",
+        "correspondence",
+        "discrepancies",
+        "evidence_statement",
+    ),
+    "criminal": (
+        "summary",
+        "chronology",
+        "discrepancies",
+        "demands",
+        "correspondence",
+        "evidence_statement",
+    ),
+    "internal": (
+        "summary",
+        "demands",
+        "discrepancies",
+        "chronology",
+        "correspondence",
+        "evidence_statement",
+    ),
+}
+
+
+class Matter(TypedDict):
+    reference: str
+    title: str
+    kind: str
+    status: str
+    summary: str
+    our_side: str
+
+
+class Party(TypedDict):
+    name: str
+    role: str
+    contact: str
+
+
+class Fact(TypedDict):
+    date_text: str  # "2022-01-27 (목)"; uncertain dates stay text ("2021-12 경")
+    text: str
+    status: str
+    sources: list[str]  # exhibit labels
+
+
+class DemandItem(TypedDict):
+    category: str
+    reference_date: str
+    status: str
+    latest_response: str
+    deadline_result: Literal["met", "missed", "open"]
+    days_late: int | None
+
+
+class DemandResponse(TypedDict):
+    received_on: str
+    position: str
+    grounds: str
+    conditions: str
+
+
+class Demand(TypedDict):
+    title: str
+    party: str
+    sent_on: str
+    channel: str
+    basis: str
+    due_on: str
+    items: list[DemandItem]
+    responses: list[DemandResponse]
+
+
+class Letter(TypedDict):
+    date: str
+    direction: str
+    kind: str
+    counterpart: str
+    subject: str
+    exhibit_labels: list[str]
+
+
+class FigureRow(TypedDict):
+    metric: str
+    reference_date: str
+    values: dict[str, int | None]  # source name -> amount
+    diffs: dict[str, int | None]  # source name -> value minus the baseline's value
+
+
+class Figures(TypedDict):
+    metrics: list[str]
+    rows: list[FigureRow]
+    baseline: str  # the source the diffs are taken against
+
+
+class Reconciliation(TypedDict):
+    title: str
+    left_name: str
+    right_name: str
+    # JSON summary from the reconcile engine: left_rows, right_rows, keys, total, invalid_rows,
+    # duplicate_keys, only_left, only_right, matched, mismatched, difference_total
+    summary: dict[str, Any]
+
+
+class DataAudit(TypedDict):
+    title: str
+    profile: str
+    rows: int
+    usable_rows: int
+    missing: dict[str, int]
+    invalid: dict[str, int]
+
+
+class Exhibit(TypedDict):
+    label: str  # "갑 제1호증", "증 제1호", "Exhibit 1"
+    title: str
+    author: str
+    made_on: str
+    original: bool
+    proves: str
+    sha256: str  # hex, as recorded when the file entered the vault
+    filename: str
+    media_type: str
+    size: int
+    path: Path  # the stored bytes; re-hashed at build time
+
+
+class DossierContext(TypedDict):
+    dossier_number: str
+    purpose: Purpose
+    lang: Lang
+    generated_at: dt.datetime  # tz-aware; shown in KST, stored in the PDF as UTC
+    prepared_by: str
+    confidentiality: str
+    matter: Matter
+    parties: list[Party]
+    sections: NotRequired[list[SectionName]]
+    facts: list[Fact]
+    demands: list[Demand]
+    correspondence: list[Letter]
+    figures: Figures
+    reconciliations: list[Reconciliation]
+    data_audits: list[DataAudit]
+    exhibits: list[Exhibit]
+    signature_note: NotRequired[str]
+
+
+_REQUIRED_TEXT = ("dossier_number", "prepared_by", "confidentiality")
+
+
+def sections_of(context: Mapping[str, Any]) -> list[str]:
+    """The sections to print, in order: the caller's choice or the purpose's default."""
+    chosen = context.get("sections")
+    if chosen is None:
+        return list(DEFAULT_SECTIONS[context["purpose"]])
+    return list(chosen)
+
+
+def check_context(context: Mapping[str, Any]) -> None:
+    """Refuse a context the templates could not print faithfully.
+
+    Raises ``ContextInvalid`` listing every problem found (key and message).
+    """
+    errors: list[tuple[str, str]] = []
+    for key in _REQUIRED_TEXT:
+        if not isinstance(context.get(key), str) or not context[key].strip():
+            errors.append((key, "required text"))
+    if context.get("purpose") not in DEFAULT_SECTIONS:
+        errors.append(("purpose", "must be civil, criminal or internal"))
+    if context.get("lang") not in ("ko", "en"):
+        errors.append(("lang", "must be ko or en"))
+    generated_at = context.get("generated_at")
+    if not isinstance(generated_at, dt.datetime) or generated_at.utcoffset() is None:
+        errors.append(("generated_at", "must be a timezone-aware datetime"))
+    if not isinstance(context.get("matter"), Mapping):
+        errors.append(("matter", "required"))
+    if context.get("purpose") in DEFAULT_SECTIONS:
+        seen: set[str] = set()
+        for name in sections_of(context):
+            if name not in SECTION_NAMES:
+                errors.append(("sections", f"unknown section {name!r}"))
+            elif name in seen:
+                errors.append(("sections", f"section {name!r} listed twice"))
+            seen.add(name)
+    labels: set[str] = set()
+    for index, exhibit in enumerate(context.get("exhibits") or []):
+        where = f"exhibits[{index}]"
+        label = exhibit.get("label")
+        if not isinstance(label, str) or not label.strip():
+            errors.append((where, "label required"))
+        elif label in labels:
+            errors.append((where, f"label {label!r} used twice"))
+        labels.add(label)
+        sha = exhibit.get("sha256")
+        if not isinstance(sha, str) or len(sha) != 64 or not _is_hex(sha):
+            errors.append((where, "sha256 must be 64 hex digits"))
+        if not isinstance(exhibit.get("path"), (str, Path)):
+            errors.append((where, "path required"))
+    if errors:
+        raise ContextInvalid(errors)
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        int(text, 16)
+    except ValueError:
+        return False
+    return True
+
+
+def iter_text(value: Any, path: str = "") -> Iterable[tuple[str, str]]:
+    """Yield ``(where, text)`` for every string the dossier may print (paths excluded)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if key == "path":
+                continue
+            yield from iter_text(str(key), f"{path}.{key}#key")
+            yield from iter_text(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from iter_text(item, f"{path}[{index}]")

@@ -1,0 +1,33 @@
+"""Every dossier ever built: immutable once done, with its hash, inputs and a data snapshot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger
+from sqlmodel import Field, SQLModel
+
+from .base import UTCDateTime, utcnow
+
+
+class Dossier(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=120, unique=True, index=True)
+    matter_id: int = Field(foreign_key="matter.id", index=True)
+    purpose: str = Field(max_length=16)
+    lang: str = Field(default="ko", max_length=8)
+    options: str = Field(default="{}")  # sections, date range, chosen exhibits
+    built_by: str = Field(default="", max_length=254)
+    generated_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default="queued", max_length=16)  # queued | running | done | failed
+    progress: int = 0
+    error: str = Field(default="")
+    # The signed PDF, stored in the vault by this hash.
+    sha256: str | None = Field(default=None, max_length=64, index=True)
+    size: int | None = Field(default=None, sa_type=BigInteger)
+    page_count: int | None = None
+    signed_locally: bool = True
+    exhibits: str = Field(default="[]")  # [{evidence_id, label, sha256, start_page}]
+    snapshot: str = Field(default="{}")  # the context the PDF was built from (paths removed)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,593 @@
+"""Dossiers: build the context from the database, render and sign it, register the result.
+
+A dossier is immutable once built: its PDF lives in the vault under its SHA-256, and the row
+keeps who built it, when, the exhibits inside with their hashes, and a snapshot of the data.
+Each build and each download is a custody event on every exhibit inside.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, func, select
+
+from ..domain.calendar import format_day, kst_today
+from ..errors import NotFound, TrackerError, ValidationFailed
+from ..models import (
+    Analysis,
+    Dossier,
+    Evidence,
+    EvidenceLink,
+    Matter,
+    Party,
+    User,
+    utcnow,
+)
+from ..models.enums import OPEN_ITEM_STATUSES, Role
+from ..vault.backend import VaultBackend
+from . import access, audit, demands, evidence, records
+from .checks import N_
+from .discrepancies import matrix
+
+PURPOSES = ("civil", "criminal", "internal")
+
+# The dossier is printed without a request (CLI, worker), so its words are looked up here.
+WORDS = {
+    "ko": {
+        "civil": "민사",
+        "criminal": "형사",
+        "administrative": "행정",
+        "pre_litigation": "소송 전",
+        "open": "진행 중",
+        "on_hold": "보류",
+        "closed": "종결",
+        "our_side": "우리 측",
+        "counterparty": "상대방",
+        "third_party": "제3자",
+        "regulator": "감독기관",
+        "court": "법원",
+        "official_letter": "공문",
+        "letter": "서신",
+        "email": "이메일",
+        "meeting": "면담",
+        "call": "전화",
+        "other": "기타",
+        "complied": "이행",
+        "partial": "일부 이행",
+        "refused": "거부",
+        "conditional": "조건부",
+        "silent": "무응답",
+    },
+    "en": {
+        "civil": "Civil",
+        "criminal": "Criminal",
+        "administrative": "Administrative",
+        "pre_litigation": "Pre-litigation",
+        "open": "Open",
+        "on_hold": "On hold",
+        "closed": "Closed",
+        "our_side": "Our side",
+        "counterparty": "Counterparty",
+        "third_party": "Third party",
+        "regulator": "Regulator",
+        "court": "Court",
+        "official_letter": "Official letter",
+        "letter": "Letter",
+        "email": "Email",
+        "meeting": "Meeting",
+        "call": "Phone call",
+        "other": "Other",
+        "complied": "Complied",
+        "partial": "Partial",
+        "refused": "Refused",
+        "conditional": "Conditional",
+        "silent": "No answer",
+    },
+}
+
+
+def _word(lang: str, code: str) -> str:
+    return WORDS.get(lang, WORDS["ko"]).get(code, code)
+
+
+def signer_config(settings):
+    from ..dossier.sign import SignerConfig
+
+    return SignerConfig(
+        local_dir=settings.instance_dir / "pki",
+        pkcs12_path=Path(settings.sign_pkcs12) if settings.sign_pkcs12 else None,
+        pkcs12_passphrase=settings.sign_passphrase.encode() if settings.sign_passphrase else None,
+        tsa_url=settings.sign_tsa_url,
+        location="Seoul",
+    )
+
+
+def trust_roots(settings) -> list[Path]:
+    from ..dossier.sign import local_trust_roots
+
+    roots = list(local_trust_roots(settings.instance_dir / "pki"))
+    extra = settings.extra.get("trust_roots") or []
+    return roots + [Path(p) for p in extra]
+
+
+def _in_range(day: date | None, start: date | None, end: date | None) -> bool:
+    if day is None:
+        return True
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def _fact_date(fact, lang: str) -> str:
+    if fact.occurred_on is None:
+        return "날짜 미상" if lang == "ko" else "date unknown"
+    if fact.precision == "year":
+        return f"{fact.occurred_on.year}"
+    if fact.precision == "month":
+        return fact.occurred_on.strftime("%Y-%m")
+    text = format_day(fact.occurred_on, lang)
+    return text + (" 경" if fact.precision == "about" and lang == "ko" else "")
+
+
+def build_context(
+    session: Session,
+    vault: VaultBackend,
+    matter: Matter,
+    *,
+    number: str,
+    purpose: str,
+    lang: str,
+    generated_at: datetime,
+    prepared_by: str,
+    sections: list[str] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    evidence_ids: list[int] | None = None,
+) -> dict[str, Any]:
+    """The plain dict the dossier engine renders. Only labelled, not withdrawn exhibits go in,
+    in label order; facts, letters and demands are limited to the date range."""
+    scheme = matter.label_scheme
+    chosen = [
+        e
+        for e in evidence.list_for_matter(session, matter.id, include_withdrawn=False)
+        if e.label_number is not None and (evidence_ids is None or e.id in evidence_ids)
+    ]
+    labels = {e.id: evidence.label_of(e, scheme) for e in chosen}
+    links: dict[tuple[str, int], list[str]] = {}
+    for link in session.exec(select(EvidenceLink).where(EvidenceLink.matter_id == matter.id)):
+        if link.evidence_id in labels:
+            links.setdefault((link.target_type, link.target_id), []).append(
+                labels[link.evidence_id]
+            )
+    for e in chosen:
+        if e.correspondence_id:
+            links.setdefault(("correspondence", e.correspondence_id), []).append(labels[e.id])
+    parties = {p.id: p for p in session.exec(select(Party).where(Party.matter_id == matter.id))}
+    today = kst_today(generated_at)
+
+    facts = [
+        {
+            "date_text": _fact_date(f, lang),
+            "text": f.text,
+            "status": f.status,
+            "sources": links.get(("fact", f.id), []),
+        }
+        for f in records.chronology(session, matter.id)
+        if _in_range(f.occurred_on, date_from, date_to)
+    ]
+    demand_rows = []
+    tracker_rows = demands.tracker(session, matter.id, today)
+    for d in demands.demands_of(session, matter.id):
+        if not _in_range(d.sent_on, date_from, date_to):
+            continue
+        items = []
+        for row in (r for r in tracker_rows if r.demand.id == d.id):
+            result, late = "open", None
+            if d.due_on:
+                delivered_on = None
+                if row.item.status not in OPEN_ITEM_STATUSES and row.latest is not None:
+                    delivered_on = row.latest.received_on
+                if delivered_on is not None:
+                    result = "met" if delivered_on <= d.due_on else "missed"
+                    late = max((delivered_on - d.due_on).days, 0) or None
+                elif today > d.due_on:
+                    result, late = "missed", (today - d.due_on).days
+            items.append(
+                {
+                    "category": row.item.category,
+                    "reference_date": row.item.reference_date.isoformat()
+                    if row.item.reference_date
+                    else "",
+                    "status": row.item.status,
+                    "latest_response": (
+                        f"{row.latest.received_on.isoformat()} {_word(lang, row.latest.position)}"
+                        + (f" — {row.latest.grounds}" if row.latest.grounds else "")
+                        if row.latest
+                        else ""
+                    ),
+                    "deadline_result": result,
+                    "days_late": late,
+                }
+            )
+        demand_rows.append(
+            {
+                "title": d.title,
+                "party": parties[d.party_id].name,
+                "sent_on": format_day(d.sent_on, lang),
+                "channel": _word(lang, d.channel),
+                "basis": d.basis,
+                "due_on": format_day(d.due_on, lang) if d.due_on else "",
+                "items": items,
+                "responses": [
+                    {
+                        "received_on": format_day(r.received_on, lang),
+                        "position": _word(lang, r.position),
+                        "grounds": r.grounds,
+                        "conditions": r.conditions,
+                    }
+                    for r in demands.responses_to(session, d.id)
+                ],
+            }
+        )
+    letters = [
+        {
+            "date": format_day(c.occurred_on, lang),
+            "direction": "incoming" if c.direction == "in" else "outgoing",
+            "kind": _word(lang, c.channel),
+            "counterpart": parties[c.party_id].name if c.party_id in parties else c.sender,
+            "subject": c.subject,
+            "exhibit_labels": sorted(set(links.get(("correspondence", c.id), []))),
+        }
+        for c in sorted(
+            records.correspondence_of(session, matter.id), key=lambda c: (c.occurred_on, c.id)
+        )
+        if _in_range(c.occurred_on, date_from, date_to)
+    ]
+    rows, sources, baseline = matrix(session, matter.id)
+    names = {p.id: (p.short_name or p.name) for p in sources}
+    figures = {
+        "metrics": sorted({r.metric for r in rows}),
+        "baseline": names.get(baseline, ""),
+        "rows": [
+            {
+                "metric": r.metric,
+                "reference_date": r.reference_date.isoformat(),
+                "values": {names[pid]: v for pid, v in r.values.items()},
+                "diffs": {names[pid]: (d[0] if d else None) for pid, d in r.diffs.items()},
+            }
+            for r in rows
+        ],
+    }
+    analyses = list(
+        session.exec(
+            select(Analysis)
+            .where(Analysis.matter_id == matter.id, Analysis.status == "done")
+            .order_by(Analysis.id)
+        )
+    )
+    reconciliations, audits = [], []
+    for a in analyses:
+        summary = json.loads(a.summary or "{}")
+        left = session.get(Evidence, a.left_evidence_id)
+        if a.kind == "reconcile":
+            right = session.get(Evidence, a.right_evidence_id)
+            reconciliations.append(
+                {
+                    "title": a.title,
+                    "left_name": left.display_name,
+                    "right_name": right.display_name,
+                    "summary": summary,
+                }
+            )
+        else:
+            audits.append(
+                {
+                    "title": a.title,
+                    "profile": json.loads(a.params).get("profile", ""),
+                    "rows": summary.get("rows", 0),
+                    "usable_rows": summary.get("usable_rows", 0),
+                    "missing": summary.get("missing", {}),
+                    "invalid": summary.get("invalid", {}),
+                }
+            )
+    exhibits = []
+    for e in chosen:
+        path = vault.path_hint(e.sha256)
+        if path is None:  # a remote vault: the engine reads files, so fetch a copy first
+            raise NotFound("exhibit bytes not available locally")
+        exhibits.append(
+            {
+                "label": labels[e.id],
+                "title": e.title or e.display_name,
+                "author": e.author,
+                "made_on": e.made_on.isoformat() if e.made_on else "",
+                "original": e.is_original,
+                "proves": e.proves,
+                "sha256": e.sha256,
+                "filename": e.display_name,
+                "media_type": e.media_type,
+                "size": e.size,
+                "path": path,
+            }
+        )
+    context = {
+        "dossier_number": number,
+        "purpose": purpose,
+        "lang": lang,
+        "generated_at": generated_at,
+        "prepared_by": prepared_by,
+        "confidentiality": "대외비 · 법률 검토용"
+        if lang == "ko"
+        else "Confidential · legal review",
+        "matter": {
+            "reference": matter.reference,
+            "title": matter.title,
+            "kind": _word(lang, matter.kind),
+            "status": _word(lang, matter.status),
+            "summary": matter.summary,
+            "our_side": matter.our_side,
+        },
+        "parties": [
+            {"name": p.name, "role": p.role, "contact": p.contact} for p in parties.values()
+        ],
+        "facts": facts,
+        "demands": demand_rows,
+        "correspondence": letters,
+        "figures": figures,
+        "reconciliations": reconciliations,
+        "data_audits": audits,
+        "exhibits": exhibits,
+    }
+    if sections:
+        context["sections"] = list(sections)
+    return context
+
+
+def _next_number(session: Session, matter: Matter) -> str:
+    count = session.exec(
+        select(func.count()).select_from(Dossier).where(Dossier.matter_id == matter.id)
+    ).one()
+    return f"D-{matter.reference}-{count + 1:04d}"
+
+
+def request_build(
+    *,
+    session: Session,
+    actor: User,
+    matter_id: int | str,
+    purpose: str,
+    lang: str = "ko",
+    at: datetime | None = None,
+    sections: list[str] | None = None,
+    date_from=None,
+    date_to=None,
+    evidence_ids: list[int] | None = None,
+) -> Dossier:
+    """Register a dossier to build (members only). ``at`` fixes the generated-at moment."""
+    from ..dossier.context import SECTION_NAMES
+
+    matter = access.matter_for(session, actor, matter_id, Role.VIEWER)
+    errors = []
+    if purpose not in PURPOSES:
+        errors.append(("purpose", N_("Not a valid choice.")))
+    if lang not in ("ko", "en"):
+        errors.append(("lang", N_("Not a valid choice.")))
+    if sections is not None and (not sections or any(s not in SECTION_NAMES for s in sections)):
+        errors.append(("sections", N_("Not a valid choice.")))
+    if at is not None and at.tzinfo is None:
+        errors.append(("at", N_("Give a timezone.")))
+    if errors:
+        raise ValidationFailed(errors)
+    dossier = Dossier(
+        number=_next_number(session, matter),
+        matter_id=matter.id,
+        purpose=purpose,
+        lang=lang,
+        built_by=audit.Actor.of(actor).label,
+        generated_at=at or utcnow().replace(microsecond=0),
+        options=json.dumps(
+            {
+                "sections": sections,
+                "date_from": str(date_from) if date_from else None,
+                "date_to": str(date_to) if date_to else None,
+                "evidence_ids": evidence_ids,
+                "prepared_by": getattr(actor, "name", str(actor)),
+            },
+            ensure_ascii=False,
+        ),
+    )
+    session.add(dossier)
+    audit.created(session, actor, dossier, matter_id=matter.id)
+    session.commit()
+    return dossier
+
+
+def _set(engine: Engine, dossier_id: int, **values) -> None:
+    with Session(engine) as s:
+        row = s.get(Dossier, dossier_id)
+        for key, value in values.items():
+            setattr(row, key, value)
+        s.add(row)
+        s.commit()
+
+
+def run_build(
+    *, engine: Engine, vault: VaultBackend, settings, dossier_id: int, sign: bool = True
+) -> Dossier:
+    """Build, sign, store and register a requested dossier. A failure is recorded on the row
+    (status ``failed`` with the reason) and nothing is stored."""
+    from ..dossier.build import build_dossier
+
+    with Session(engine, expire_on_commit=False) as s:
+        row = s.get(Dossier, dossier_id)
+        matter = s.get(Matter, row.matter_id)
+        options = json.loads(row.options)
+        _set(engine, dossier_id, status="running", progress=10)
+        try:
+            context = build_context(
+                s,
+                vault,
+                matter,
+                number=row.number,
+                purpose=row.purpose,
+                lang=row.lang,
+                generated_at=row.generated_at,
+                prepared_by=options.get("prepared_by") or row.built_by,
+                sections=options.get("sections"),
+                date_from=date.fromisoformat(options["date_from"])
+                if options.get("date_from")
+                else None,
+                date_to=date.fromisoformat(options["date_to"]) if options.get("date_to") else None,
+                evidence_ids=options.get("evidence_ids"),
+            )
+            _set(engine, dossier_id, progress=30)
+            result = build_dossier(
+                context,
+                out_path=None,
+                signer=signer_config(settings) if sign else None,
+                workdir=settings.instance_dir / "dossier-cache",
+            )
+        except TrackerError as err:
+            message = (
+                "; ".join(m for _f, m in err.errors)
+                if isinstance(err, ValidationFailed)
+                else err.message
+            )
+            _set(
+                engine,
+                dossier_id,
+                status="failed",
+                error=message or type(err).__name__,
+                progress=100,
+                finished_at=utcnow(),
+            )
+            return s.get(Dossier, dossier_id)
+    _set(engine, dossier_id, progress=90)
+    stored = vault.put_stream(io.BytesIO(result.pdf_bytes))
+    with Session(engine, expire_on_commit=False) as s:
+        row = s.get(Dossier, dossier_id)
+        by_label = {}
+        for e in evidence.list_for_matter(s, row.matter_id, include_withdrawn=False):
+            if e.label_number is not None:
+                by_label[evidence.label_of(e, s.get(Matter, row.matter_id).label_scheme)] = e
+        inside = []
+        for label, page in result.exhibit_start_pages.items():
+            e = by_label[label]
+            inside.append(
+                {"evidence_id": e.id, "label": label, "sha256": e.sha256, "start_page": page}
+            )
+            evidence.custody(
+                s,
+                f"dossier:{row.number}",
+                e,
+                "included_in_dossier",
+                purpose=f"dossier {row.number}",
+                detail={"dossier_sha256": stored.sha256},
+            )
+        snapshot = {k: v for k, v in context.items() if k != "exhibits"}
+        snapshot["exhibits"] = [
+            {k: v for k, v in x.items() if k != "path"} for x in context["exhibits"]
+        ]
+        before = audit.snapshot(row)
+        row.sha256, row.size, row.page_count = stored.sha256, stored.size, result.page_count
+        row.signed_locally = signer_config(settings).is_local if sign else False
+        row.exhibits = json.dumps(inside, ensure_ascii=False)
+        row.snapshot = json.dumps(snapshot, ensure_ascii=False, default=str)
+        row.status, row.progress, row.finished_at = "done", 100, utcnow()
+        s.add(row)
+        audit.updated(s, f"dossier:{row.number}", row, before, matter_id=row.matter_id)
+        s.commit()
+        return row
+
+
+def preview(
+    *,
+    session: Session,
+    vault: VaultBackend,
+    settings,
+    actor: User,
+    matter_id: int | str,
+    purpose: str,
+    lang: str = "ko",
+    at: datetime,
+) -> bytes:
+    """An unsigned, unregistered build, marked PREVIEW. The same data and ``at`` give the same
+    bytes, so two previews can be compared byte for byte. Nothing is stored or recorded."""
+    from ..dossier.build import build_dossier
+
+    matter = access.matter_for(session, actor, matter_id, Role.VIEWER)
+    if purpose not in PURPOSES or lang not in ("ko", "en") or at.tzinfo is None:
+        raise ValidationFailed([("purpose", N_("Not a valid choice."))])
+    context = build_context(
+        session,
+        vault,
+        matter,
+        number=f"PREVIEW-{matter.reference}",
+        purpose=purpose,
+        lang=lang,
+        generated_at=at,
+        prepared_by=getattr(actor, "name", str(actor)),
+    )
+    result = build_dossier(
+        context, out_path=None, signer=None, workdir=settings.instance_dir / "dossier-cache"
+    )
+    return result.pdf_bytes
+
+
+def of_matter(session: Session, matter_id: int) -> list[Dossier]:
+    return list(
+        session.exec(
+            select(Dossier).where(Dossier.matter_id == matter_id).order_by(Dossier.id.desc())
+        )
+    )
+
+
+def record_download(*, session: Session, actor: User, matter_id: int, dossier_id: int) -> Dossier:
+    """A member downloads a dossier: a custody event on every exhibit inside."""
+    access.matter_for(session, actor, matter_id)
+    row = access.in_matter(session.get(Dossier, dossier_id), matter_id)
+    if row.status != "done":
+        raise NotFound("dossier")
+    for entry in json.loads(row.exhibits):
+        e = session.get(Evidence, entry["evidence_id"])
+        evidence.custody(session, actor, e, "exported", purpose=f"dossier {row.number} downloaded")
+    session.commit()
+    return row
+
+
+def verify_file(session: Session, pdf_bytes: bytes, settings) -> dict[str, Any]:
+    """Is this file a registered dossier, unchanged, with a valid signature and timestamp?"""
+    import hashlib
+
+    from ..dossier.sign import verify_pdf
+
+    sha = hashlib.sha256(pdf_bytes).hexdigest()
+    row = session.exec(select(Dossier).where(Dossier.sha256 == sha)).first()
+    signature = verify_pdf(pdf_bytes, trust_roots=trust_roots(settings))
+    report = {
+        "sha256": sha,
+        "registered": row is not None,
+        "hash_matches": row is not None,
+        "dossier": (
+            {
+                "number": row.number,
+                "matter_id": row.matter_id,
+                "purpose": row.purpose,
+                "generated_at": row.generated_at.isoformat(),
+                "built_by": row.built_by,
+                "pages": row.page_count,
+            }
+            if row
+            else None
+        ),
+        "signature": signature,
+    }
+    report["ok"] = bool(row) and bool(signature.get("ok"))
+    return report
+
+
+def known_hashes(session: Session) -> set[str]:
+    return {h for h in session.exec(select(Dossier.sha256).where(col(Dossier.sha256).is_not(None)))}
