@@ -1,35 +1,35 @@
-"""`make bench`: run every benchmark in turn; each prints its figures next to its baseline.
+"""`make bench`: run every benchmark in turn, each in its own process; each prints its figures
+next to a baseline measured in the same run.
 
-BENCH=vault,reconcile limits the set; BENCH_QUICK=1 runs the small sizes only.
+BENCH=vault,reconcile picks a subset; BENCH_QUICK=1 runs small sizes (a smoke run).
 """
 
 from __future__ import annotations
 
-import importlib
 import os
+import subprocess
 import sys
 
 ALL = ("vault", "reconcile", "dossier")
 QUICK_ARGS = {
-    "vault": ["--size-mb", "256"],
-    "reconcile": ["--rows", "200000"],
-    "dossier": ["--quick"],
+    "vault": ["--size-mb", "256", "--runs", "1"],
+    "reconcile": ["--rows", "200000", "--merchants", "50000", "--repeat", "1"],
+    "dossier": ["--repeat", "1", "--only", "bundle,baseline"],
 }
 
 
 def main() -> int:
     chosen = [b for b in os.environ.get("BENCH", ",".join(ALL)).split(",") if b]
     quick = os.environ.get("BENCH_QUICK") == "1"
-    failed = 0
+    failed = []
     for name in chosen:
         print(f"\n=== {name} ===", flush=True)
-        module = importlib.import_module(f"benchmarks.bench_{name}")
         argv = QUICK_ARGS.get(name, []) if quick else []
-        try:
-            result = module.main(argv)
-        except SystemExit as exc:
-            result = exc.code
-        failed += 1 if result not in (None, 0) else 0
+        code = subprocess.call([sys.executable, "-m", f"benchmarks.bench_{name}", *argv])
+        if code:
+            failed.append(name)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}")
     return 1 if failed else 0
 
 

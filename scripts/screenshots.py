@@ -45,6 +45,14 @@ def main() -> None:
         "demand": "/matters/1/demands/1",
         "item": "/matters/1/demands/items/2",
         "history": "/matters/1/history",
+        "exhibits": "/matters/1/evidence/",
+        "exhibit": "/matters/1/evidence/2",
+        "deadline": "/matters/1/deadlines/2",
+        "discrepancies": "/matters/1/discrepancies/",
+        "analysis": "/matters/1/discrepancies/analyses/1",
+        "audit": "/matters/1/discrepancies/analyses/2",
+        "dossiers": "/matters/1/dossiers/",
+        "new-deadline": "/matters/1/deadlines/new",
     }
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)

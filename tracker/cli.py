@@ -135,6 +135,10 @@ def demo_command(owner: str | None) -> None:
     from . import storage
 
     demo.add_exhibits(session, storage.vault(), user, matter, settings.instance_dir / "demo-files")
+    from .services import evidence as evidence_service
+
+    if evidence_service.last_check(session) is None:
+        evidence_service.verify_vault(session=session, vault=storage.vault(), trigger="demo")
     click.echo(f"sign in at {settings.base_url}/login")
     click.echo(f"  email:    {admin.email}")
     if password:

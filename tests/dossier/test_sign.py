@@ -172,3 +172,9 @@ def test_wrong_passphrase_fails_cleanly(civil_build, tmp_path):
 def test_local_signing_needs_a_key_folder(civil_build):
     with pytest.raises(SigningFailed):
         sign_pdf(civil_build.pdf_bytes, signer_config=SignerConfig())
+
+
+def test_unreachable_tsa_fails_cleanly(civil_build, key_dir):
+    config = SignerConfig(local_dir=key_dir, tsa_url="http://127.0.0.1:9/tsa")
+    with pytest.raises(SigningFailed, match="timestamp"):
+        sign_pdf(civil_build.pdf_bytes, signer_config=config)

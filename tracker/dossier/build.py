@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import weasyprint
 
 from .assemble import ENGINE_VERSION, PartFile, assemble
 from .context import check_context
+from .errors import RenderFailed
 from .exhibits import ExhibitFile, load_exhibit
 from .fetcher import TEMPLATE_DIR
 from .glyphs import BOLD_FONT, REGULAR_FONT
@@ -74,7 +76,7 @@ def _render_to_cache(html: str, pdf_path: str, meta_path: str) -> dict[str, Any]
     started = time.perf_counter()
     rendered = render_part(html)
     meta = rendered.meta()
-    meta["timing"] = [os.getpid(), started, time.perf_counter()]
+    meta["render_seconds"] = round(time.perf_counter() - started, 3)
     for path, payload in ((pdf_path, rendered.pdf), (meta_path, json.dumps(meta).encode())):
         temporary = f"{path}.{os.getpid()}.tmp"
         with open(temporary, "wb") as handle:
@@ -117,7 +119,12 @@ def _render_missing(
             name: pool.submit(_render_to_cache, html, pdf, meta)
             for name, html, pdf, meta in ordered
         }
-        return {name: future.result() for name, future in futures.items()}
+        try:
+            return {name: future.result() for name, future in futures.items()}
+        except BrokenProcessPool as exc:
+            raise RenderFailed("a render worker died (out of memory?)") from exc
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # one part failed: drop the rest
 
 
 def build_dossier(

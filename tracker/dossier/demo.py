@@ -439,8 +439,8 @@ def demo_context(
                     "exhibit_labels": [label(rng.randint(1, count))] if count else [],
                 }
             )
-        letter_rows.sort(key=lambda row: row["date"])
 
+    letter_rows.sort(key=lambda row: row["date"])
     moment = generated_at or dt.datetime(2022, 3, 3, 1, 30, tzinfo=dt.UTC)
     return {
         "dossier_number": "D-2022-법무-001-0001",

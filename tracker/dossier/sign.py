@@ -62,6 +62,16 @@ _NOTES = {
             "certificate explicitly."
         ),
     },
+    "local_tsa": {
+        "ko": (
+            "이 PDF는 기관 인증서로 전자서명(PAdES)되었으나, 시각 인증(RFC 3161 타임스탬프)은 이 "
+            "시스템의 로컬 시각 인증서로 붙인 것이어서 공인 시각 인증이 아닙니다."
+        ),
+        "en": (
+            "This PDF is signed (PAdES) with the organisation's certificate, but its RFC 3161 "
+            "timestamp comes from this system's local timestamp authority, not a public one."
+        ),
+    },
     "configured": {
         "ko": (
             "이 PDF는 기관 인증서로 전자서명(PAdES)되었고, 시각 인증 기관의 RFC 3161 타임스탬프가 "
@@ -93,7 +103,9 @@ class SignerConfig:
 
     def note(self, lang: str) -> str:
         """What the cover says about the signature."""
-        return _NOTES["local" if self.is_local else "configured"][lang]
+        if self.pkcs12_path is None:
+            return _NOTES["local"][lang]
+        return _NOTES["local_tsa" if self.tsa_url is None else "configured"][lang]
 
 
 @dataclasses.dataclass(frozen=True)

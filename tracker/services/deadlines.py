@@ -480,3 +480,13 @@ def for_user(session: Session, user: User) -> list[tuple[Deadline, Matter]]:
             .order_by(Deadline.due_on)
         ).all()
     )
+
+
+def period_text(deadline: Deadline, lang: str) -> str:
+    """The period in the reader's language (stored in a canonical English form)."""
+    if not deadline.period:
+        return ""
+    try:
+        return parse_period(deadline.period).describe(lang)
+    except PeriodError:
+        return deadline.period

@@ -180,6 +180,14 @@ def _register_template_helpers(app: Flask) -> None:
             size /= 1024
         return f"{size:.1f} GB"
 
+    @app.template_filter("number")
+    def _number(value, sign: bool = False):
+        try:
+            n = int(str(value).strip())
+        except (TypeError, ValueError):
+            return value
+        return f"{n:+,}" if sign else f"{n:,}"
+
     @app.template_filter("fromjson")
     def _fromjson(value):
         return json.loads(value) if value else None

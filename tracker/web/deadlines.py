@@ -25,6 +25,7 @@ from ..mail.ics import calendar, deadline_event
 from ..models import Deadline
 from ..models.enums import Role
 from ..services import access, audit, deadlines, demands, evidence, matters, users
+from . import select_locale
 from .forms import DeadlineForm
 from .views import render_form, save, session, today, user
 
@@ -111,6 +112,7 @@ def detail(matter_id: int, deadline_id: int):
         deadline=deadline,
         days_left=(deadline.due_on - today()).days,
         trace=deadlines.trace_of(deadline),
+        period_text=deadlines.period_text(deadline, select_locale()),
         extensions=deadlines.extensions_of(session(), deadline_id),
         reminders=deadlines.reminders_of(session(), deadline_id),
         members=members,

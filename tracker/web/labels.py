@@ -83,6 +83,17 @@ LABELS = {
         "failed": _l("Failed"),
         "skipped": _l("Skipped"),
     },
+    "job_status": {
+        "queued": _l("Queued"),
+        "running": _l("Running"),
+        "done": _l("Done"),
+        "failed": _l("Failed"),
+    },
+    "purpose": {
+        "civil": _l("Civil"),
+        "criminal": _l("Criminal"),
+        "internal": _l("Internal review"),
+    },
     "action": {
         "create": _l("created"),
         "update": _l("changed"),
