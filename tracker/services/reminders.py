@@ -204,7 +204,15 @@ def run(
             items=tuple(
                 sorted(
                     (
-                        _item(d, m, slot, today, url_for_deadline, everyone.get(d.owner_id))
+                        _item(
+                            d,
+                            m,
+                            slot,
+                            today,
+                            url_for_deadline,
+                            everyone.get(d.owner_id),
+                            user.locale,
+                        )
                         for d, m, slot in entries
                     ),
                     key=lambda i: i.days_left,
@@ -226,7 +234,13 @@ def run(
 
 
 def _item(
-    deadline: Deadline, matter: Matter, slot: str, today: date, url_for_deadline, owner
+    deadline: Deadline,
+    matter: Matter,
+    slot: str,
+    today: date,
+    url_for_deadline,
+    owner,
+    lang: str = "ko",
 ) -> DigestItem:
     return DigestItem(
         deadline_id=deadline.id,
@@ -239,7 +253,10 @@ def _item(
         slot=slot.split(":", 1)[1],
         url=url_for_deadline(deadline),
         owner_name=owner.name if owner else "",
-        trace=tuple(step.get("ko", "") for step in trace_of(deadline)),
+        trace=tuple(
+            f"{step.get('article', '')}: {step.get('ko' if lang == 'ko' else 'en', '')}"
+            for step in trace_of(deadline)
+        ),
         sequence=deadline.sequence,
     )
 
