@@ -40,6 +40,19 @@ def acting_user(email: str | None) -> User:
         raise click.UsageError(err.message) from None
 
 
+def open_matter(reference: str, as_email: str | None):
+    """(session, acting user, matter) for a command that reads a matter; exits cleanly when the
+    user may not see it."""
+    from .services import access
+
+    session = db.get_session()
+    actor = acting_user(as_email)
+    try:
+        return session, actor, access.matter_for(session, actor, reference)
+    except TrackerError as err:
+        fail(err)
+
+
 as_option = click.option(
     "--as", "as_email", envvar="TRACKER_USER", help="Act as this user (or set TRACKER_USER)."
 )
@@ -326,13 +339,9 @@ def evidence_add(reference, files, source, received, obtained_how, as_email) -> 
 @as_option
 @with_appcontext
 def evidence_list(reference, as_email) -> None:
-    from .services import access, evidence
+    from .services import evidence
 
-    session = db.get_session()
-    try:
-        matter = access.matter_for(session, acting_user(as_email), reference)
-    except TrackerError as err:
-        fail(err)
+    session, _actor, matter = open_matter(reference, as_email)
     for e in evidence.list_for_matter(session, matter.id):
         label = evidence.label_of(e, matter.label_scheme) or "-"
         state = " (withdrawn)" if e.withdrawn_at else ""
@@ -458,13 +467,9 @@ def deadline_add(reference, title, kind, due_on, trigger, period, owner, as_emai
 @as_option
 @with_appcontext
 def deadline_list(reference, as_email) -> None:
-    from .services import access, deadlines
+    from .services import deadlines
 
-    session = db.get_session()
-    try:
-        matter = access.matter_for(session, acting_user(as_email), reference)
-    except TrackerError as err:
-        fail(err)
+    session, _actor, matter = open_matter(reference, as_email)
     for d in deadlines.of_matter(session, matter.id):
         click.echo(f"#{d.id}\t{d.due_on.isoformat()}\t{d.status}\t{d.kind}\t{d.title}")
 
