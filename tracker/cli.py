@@ -670,10 +670,16 @@ def worker_command(workers: int) -> None:
 @with_appcontext
 def serve_command(host: str, port: int, with_worker: bool) -> None:
     """Serve the app (threaded) until Ctrl-C; with --with-worker, the worker stops with it."""
+    import signal
     import subprocess
 
     from werkzeug.serving import run_simple
 
+    def _stop(_signum, _frame):
+        raise KeyboardInterrupt
+
+    # A SIGTERM (from a service manager or `timeout`) stops the worker too, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _stop)
     worker = None
     if with_worker:
         worker = subprocess.Popen([sys.executable, "-m", "tracker.cli", "worker"])
