@@ -91,6 +91,24 @@ WORDS = {
 }
 
 
+ITEM_STATUS = {
+    "ko": {
+        "outstanding": "미이행",
+        "partial": "일부 제출",
+        "refused": "거부",
+        "delivered": "제출됨",
+        "verified": "검증됨",
+    },
+    "en": {
+        "outstanding": "Outstanding",
+        "partial": "Partially delivered",
+        "refused": "Refused",
+        "delivered": "Delivered",
+        "verified": "Verified",
+    },
+}
+
+
 def _word(lang: str, code: str) -> str:
     return WORDS.get(lang, WORDS["ko"]).get(code, code)
 
@@ -201,7 +219,9 @@ def build_context(
                     "reference_date": row.item.reference_date.isoformat()
                     if row.item.reference_date
                     else "",
-                    "status": row.item.status,
+                    "status": ITEM_STATUS.get(lang, ITEM_STATUS["ko"]).get(
+                        row.item.status, row.item.status
+                    ),
                     "latest_response": (
                         f"{row.latest.received_on.isoformat()} {_word(lang, row.latest.position)}"
                         + (f" — {row.latest.grounds}" if row.latest.grounds else "")
@@ -331,7 +351,8 @@ def build_context(
             "our_side": matter.our_side,
         },
         "parties": [
-            {"name": p.name, "role": p.role, "contact": p.contact} for p in parties.values()
+            {"name": p.name, "role": _word(lang, p.role), "contact": p.contact}
+            for p in parties.values()
         ],
         "facts": facts,
         "demands": demand_rows,
