@@ -178,7 +178,14 @@ def verify_command() -> None:
         click.echo(f"{checked} events intact before it")
         failed = True
     else:
-        click.echo(f"audit chain intact: {checked} events")
+        problem = audit.check_anchor(
+            session, current_app.config["TRACKER"].instance_dir / "audit-anchor.json"
+        )
+        if problem:
+            click.echo(f"audit chain BROKEN: {problem}", err=True)
+            failed = True
+        else:
+            click.echo(f"audit chain intact: {checked} events")
     report = evidence.verify_vault(session=session, vault=storage.vault(), trigger="cli")
     for kind, entries in (("TAMPERED", report.tampered), ("MISSING", report.missing)):
         for entry in entries:

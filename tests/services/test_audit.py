@@ -67,3 +67,14 @@ def test_history_lists_a_records_events_in_order(session):
     events = audit.history(session, entity="Demand", entity_id=demand.id)
     assert [e.action for e in events] == ["create"]
     assert events[0].actor == owner.email
+
+
+def test_verify_catches_events_deleted_from_the_end(session, runner):
+    _seed(session)
+    assert runner.invoke(args=["verify"]).exit_code == 0  # records the head outside the database
+    last = session.exec(text("SELECT max(seq) FROM auditevent")).one()[0]
+    session.exec(text("DELETE FROM auditevent WHERE seq >= :s").bindparams(s=last - 3))
+    session.commit()
+    result = runner.invoke(args=["verify"])
+    assert result.exit_code == 1
+    assert "deleted from its end" in result.output

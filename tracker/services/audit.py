@@ -205,3 +205,27 @@ def verify(session: Session) -> tuple[int, ChainBreak | None]:
 def decoded(value: str) -> Any:
     """The stored JSON text of ``before``/``after`` as Python values, for display."""
     return json.loads(value)
+
+
+def check_anchor(session: Session, anchor_path) -> str | None:
+    """Compare the chain with the head recorded at the last successful check (kept outside the
+    database, in the instance dir). A chain cut short at its end breaks no link, so only this
+    catches it. Returns a problem, or None; on success the anchor moves to the current head."""
+    from pathlib import Path
+
+    path = Path(anchor_path)
+    head = session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if path.exists():
+        anchor = json.loads(path.read_text())
+        kept = session.exec(select(AuditEvent).where(AuditEvent.seq == anchor["seq"])).first()
+        if kept is None:
+            last = head.seq if head else 0
+            return (
+                f"the chain ends at event #{last}, but event #{anchor['seq']} existed at the last "
+                "check: events were deleted from its end"
+            )
+        if kept.hash != anchor["hash"]:
+            return f"event #{anchor['seq']} no longer has the hash it had at the last check"
+    if head is not None:
+        path.write_text(json.dumps({"seq": head.seq, "hash": head.hash}))
+    return None
