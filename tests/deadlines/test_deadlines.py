@@ -257,3 +257,29 @@ def test_demo_has_the_worked_example_deadline(runner, session):
     assert rows["데이터 이관 회신 기한"].status == "missed"
     assert rows["비즈플레이 정산 자료 제출"].status == "met"
     assert make_demand  # factories stay importable for the reminder tests
+
+
+def test_deadline_for_a_demand_item_through_the_form(client, session, world):
+    owner, matter = world
+    demand = make_demand(session, matter, owner)
+    from tracker.services import demands
+
+    item = demands.items_of(session, demand.id)[0]
+    login(client, owner)
+    assert f"item_id={item.id}" in client.get(
+        f"/matters/{matter.id}/demands/items/{item.id}"
+    ).get_data(as_text=True)
+    response = client.post(
+        f"/matters/{matter.id}/deadlines/new",
+        data={
+            "title": "가맹점 자료 후속 확인",
+            "kind": "follow_up",
+            "due_on": "2022-03-10",
+            "demand_id": demand.id,
+            "item_id": item.id,
+        },
+    )
+    assert response.status_code == 302
+    session.rollback()
+    d = session.exec(select(Deadline)).one()
+    assert (d.demand_id, d.item_id, d.kind) == (demand.id, item.id, "follow_up")

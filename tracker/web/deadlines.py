@@ -33,9 +33,16 @@ bp = Blueprint("deadlines", __name__)
 
 
 def _form(matter_id: int, **kwargs) -> DeadlineForm:
+    rows = demands.tracker(session(), matter_id, today())
     return DeadlineForm(
         members=matters.members(session(), matter_id),
         demands=demands.demands_of(session(), matter_id),
+        items=[(r.item.id, f"{r.item.category} · {r.demand.title[:30]}") for r in rows],
+        responses=[
+            (resp.id, f"{resp.received_on} {resp.summary or resp.position}"[:60])
+            for d in demands.demands_of(session(), matter_id)
+            for resp in demands.responses_to(session(), d.id)
+        ],
         **kwargs,
     )
 
@@ -48,6 +55,7 @@ def create(matter_id: int):
     if not form.is_submitted():
         form.owner_id.data = str(user().id)
         form.demand_id.data = request.args.get("demand_id", "")
+        form.item_id.data = request.args.get("item_id", "")
     deadline = save(
         form,
         lambda **v: deadlines.create_deadline(

@@ -236,13 +236,17 @@ class DeadlineForm(TrackerForm):
         _l("Period"), description=_l("e.g. 10 days, 2 weeks, 1 month, 1 year (10일, 1개월)")
     )
     demand_id = SelectField(_l("Demand"), coerce=str)
+    item_id = SelectField(_l("Demand item"), coerce=str)
+    response_id = SelectField(_l("Response"), coerce=str)
     schedule = StringField(
         _l("Reminder days before"), description=_l("Default 14,7,3,1,0, then daily while overdue")
     )
     notes = TextAreaField(_l("Notes"))
 
-    def __init__(self, *args, members=(), demands=(), **kwargs):
+    def __init__(self, *args, members=(), demands=(), items=(), responses=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = choices("deadline_kind")
         self.owner_id.choices = [("", "—")] + [(str(u.id), u.name) for _m, u in members]
         self.demand_id.choices = [("", "—")] + [(str(d.id), d.title) for d in demands]
+        self.item_id.choices = [("", "—")] + [(str(i), text) for i, text in items]
+        self.response_id.choices = [("", "—")] + [(str(r), text) for r, text in responses]
