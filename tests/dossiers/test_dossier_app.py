@@ -188,3 +188,32 @@ def test_non_member_cannot_build_or_download(client, session, demo, tmp_path, ru
         ]
     )
     assert result.exit_code == 1 and not (tmp_path / "x.pdf").exists()
+
+
+def test_build_reports_progress_as_parts_render(session, demo, app):
+    from tracker.services import dossiers
+
+    row = dossiers.request_build(session=session, actor=demo, matter_id=1, purpose="civil")
+    seen = []
+    real = dossiers._set
+
+    def spy(engine, dossier_id, **values):
+        if "progress" in values:
+            seen.append(values["progress"])
+        return real(engine, dossier_id, **values)
+
+    dossiers._set = spy
+    try:
+        dossiers.run_build(
+            engine=app.extensions["tracker.engine"],
+            vault=app.extensions["tracker.vault"],
+            settings=app.config["TRACKER"],
+            dossier_id=row.id,
+        )
+    finally:
+        dossiers._set = real
+    assert seen == sorted(seen) and seen[0] == 10 and seen[-1] >= 85
+    assert any(30 < p < 80 for p in seen)  # the render steps in between were reported
+    session.rollback()
+    session.expire_all()
+    assert session.get(Dossier, row.id).progress == 100

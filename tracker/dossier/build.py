@@ -17,8 +17,8 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import time
-from collections.abc import Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -103,24 +103,36 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _render_missing(
-    jobs: list[tuple[str, str, str, str]], workers: int | None
+    jobs: list[tuple[str, str, str, str]],
+    workers: int | None,
+    on_part: Callable[[int, int], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Render ``(name, html, pdf_path, meta_path)`` jobs; returns meta by part name."""
+    """Render ``(name, html, pdf_path, meta_path)`` jobs; returns meta by part name.
+    ``on_part(done, total)`` is called as each part finishes (drives the progress bar)."""
     if not jobs:
         return {}
+    report = on_part or (lambda _done, _total: None)
     if workers is None:
         size = sum(len(html) for _, html, _, _ in jobs)
         workers = min(os.cpu_count() or 1, len(jobs)) if size >= PARALLEL_MIN_HTML else 1
     if workers <= 1 or len(jobs) == 1:
-        return {name: _render_to_cache(html, pdf, meta) for name, html, pdf, meta in jobs}
+        results = {}
+        for done, (name, html, pdf, meta) in enumerate(jobs, start=1):
+            results[name] = _render_to_cache(html, pdf, meta)
+            report(done, len(jobs))
+        return results
     ordered = sorted(jobs, key=lambda job: len(job[1]), reverse=True)  # longest first
     with _pool(min(workers, len(jobs))) as pool:
         futures = {
-            name: pool.submit(_render_to_cache, html, pdf, meta)
+            pool.submit(_render_to_cache, html, pdf, meta): name
             for name, html, pdf, meta in ordered
         }
         try:
-            return {name: future.result() for name, future in futures.items()}
+            results = {}
+            for done, future in enumerate(as_completed(futures), start=1):
+                results[futures[future]] = future.result()
+                report(done, len(jobs))
+            return results
         except BrokenProcessPool as exc:
             raise RenderFailed("a render worker died (out of memory?)") from exc
         finally:
@@ -135,6 +147,7 @@ def build_dossier(
     workdir: Path,
     workers: int | None = None,
     claim_pdfa: bool = False,
+    on_progress: Callable[[int], None] | None = None,
 ) -> BuildResult:
     """Build the dossier PDF for ``context``.
 
@@ -143,7 +156,9 @@ def build_dossier(
     signer the same context (same ``generated_at``) gives byte-identical output; with one, the
     PDF carries a PAdES signature and an RFC 3161 timestamp and the cover says how it was signed.
     Writes ``out_path`` (atomically) when given. Raises ``DossierError`` subclasses.
+    ``on_progress(percent)`` is called as the build advances (parts rendered, assembled, signed).
     """
+    progress = on_progress or (lambda _percent: None)
     timings: dict[str, float] = {}
     started = clock = time.perf_counter()
 
@@ -175,6 +190,7 @@ def build_dossier(
 
     parts, ordered = render_parts(context, notes_for=notes_for)
     lap("html")
+    progress(20)
 
     cache.mkdir(parents=True, exist_ok=True)
     assets = asset_digest()
@@ -190,7 +206,10 @@ def build_dossier(
         else:
             jobs.append((part.name, part.html, str(pdf_path), str(meta_path)))
         part_files.append(PartFile(part.name, part.section, pdf_path, {}))
-    metas.update(_render_missing(jobs, workers))
+    metas.update(
+        _render_missing(jobs, workers, lambda done, total: progress(20 + 60 * done // total))
+    )
+    progress(80)
     for part_file in part_files:
         part_file.meta = metas[part_file.name]
     timings["parts_rendered"] = len(jobs)
@@ -208,6 +227,7 @@ def build_dossier(
         claim_pdfa=claim_pdfa,
     )
     lap("assemble")
+    progress(90)
 
     pdf_bytes = assembled.pdf_bytes
     if signer is not None:

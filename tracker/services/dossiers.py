@@ -465,11 +465,21 @@ def run_build(
                 evidence_ids=options.get("evidence_ids"),
             )
             _set(engine, dossier_id, progress=30)
+            last = {"shown": 30}
+
+            def progress(percent: int) -> None:
+                # The engine's 0–100 maps onto 30–90 here; write only real steps forward.
+                value = 30 + percent * 60 // 100
+                if value >= last["shown"] + 5:
+                    last["shown"] = value
+                    _set(engine, dossier_id, progress=value)
+
             result = build_dossier(
                 context,
                 out_path=None,
                 signer=signer_config(settings) if sign else None,
                 workdir=settings.instance_dir / "dossier-cache",
+                on_progress=progress,
             )
         except TrackerError as err:
             message = (
