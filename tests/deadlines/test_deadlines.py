@@ -254,8 +254,9 @@ def test_demo_has_the_worked_example_deadline(runner, session):
     rows = {d.title: d for d in session.exec(select(Deadline))}
     settle = rows["발행수수료·잔액 정산 완료 기한"]
     assert settle.due_on == date(2022, 2, 28) and settle.period
-    assert rows["데이터 이관 회신 기한"].status == "missed"
-    assert rows["비즈플레이 정산 자료 제출"].status == "met"
+    assert rows["서울시 위탁 사무 수행 중 생성된 데이터 일체 이관 요구"].status == "missed"
+    assert rows["정산 금액 산출 근거 자료 제출 요청"].status == "met"
+    assert len(rows) == 3
     assert make_demand  # factories stay importable for the reminder tests
 
 
@@ -281,5 +282,29 @@ def test_deadline_for_a_demand_item_through_the_form(client, session, world):
     )
     assert response.status_code == 302
     session.rollback()
-    d = session.exec(select(Deadline)).one()
+    d = session.exec(select(Deadline).where(Deadline.title == "가맹점 자료 후속 확인")).one()
     assert (d.demand_id, d.item_id, d.kind) == (demand.id, item.id, "follow_up")
+
+
+def test_a_demand_due_date_is_a_deadline_that_follows_edits(session, world):
+    owner, matter = world
+    demand = make_demand(session, matter, owner, due_on=date(2022, 2, 28))
+    d = deadlines.of_demand(session, demand.id)[0]
+    assert (d.kind, d.due_on, d.status) == ("hard", date(2022, 2, 28), "open")
+    from tracker.services import demands
+
+    demands.update_demand(
+        session=session,
+        actor=owner,
+        matter_id=matter.id,
+        demand_id=demand.id,
+        title=demand.title,
+        kind=demand.kind,
+        sent_on=demand.sent_on,
+        channel=demand.channel,
+        party_id=demand.party_id,
+        due_on="2022-03-15",
+    )
+    session.refresh(d)
+    assert (d.due_on, d.status, d.sequence) == (date(2022, 3, 15), "extended", 1)
+    assert session.exec(select(DeadlineExtension)).one().old_due_on == date(2022, 2, 28)

@@ -212,6 +212,64 @@ def create_deadline(
     return deadline
 
 
+def for_demand(session: Session, actor, demand: Demand) -> Deadline | None:
+    """The hard deadline a demand's own due date implies, added in the caller's transaction,
+    so a demand's deadline is reminded like any other. None when the demand has no due date."""
+    if demand.due_on is None:
+        return None
+    deadline = Deadline(
+        matter_id=demand.matter_id,
+        kind="hard",
+        title=demand.title,
+        demand_id=demand.id,
+        owner_id=actor.id if isinstance(actor, User) else None,
+        due_on=demand.due_on,
+        ends_at=ends_at(demand.due_on),
+        notes="요구에 적은 기한 (demand's own due date)",
+    )
+    session.add(deadline)
+    audit.created(session, actor, deadline, matter_id=demand.matter_id)
+    return deadline
+
+
+def follow_demand(session: Session, actor, demand: Demand, old_due: date | None) -> None:
+    """Keep the demand's own deadline on its due date when the demand is edited (an audited
+    extension), or add one when a due date is given for the first time."""
+    if demand.due_on == old_due:
+        return
+    linked = (
+        session.exec(
+            select(Deadline).where(
+                Deadline.demand_id == demand.id,
+                Deadline.kind == "hard",
+                Deadline.due_on == old_due,
+                col(Deadline.status).in_(OPEN_STATUSES),
+            )
+        ).first()
+        if old_due
+        else None
+    )
+    if linked is None:
+        for_demand(session, actor, demand)
+        return
+    if demand.due_on is None:
+        return
+    before = audit.snapshot(linked)
+    session.add(
+        DeadlineExtension(
+            deadline_id=linked.id,
+            old_due_on=linked.due_on,
+            new_due_on=demand.due_on,
+            reason="요구의 기한을 고침 (demand's due date edited)",
+            actor=audit.Actor.of(actor).label,
+        )
+    )
+    linked.due_on, linked.ends_at = demand.due_on, ends_at(demand.due_on)
+    linked.status, linked.sequence = "extended", linked.sequence + 1
+    session.add(linked)
+    audit.updated(session, actor, linked, before, matter_id=demand.matter_id)
+
+
 def update_deadline(
     *,
     session: Session,
@@ -490,3 +548,9 @@ def period_text(deadline: Deadline, lang: str) -> str:
         return parse_period(deadline.period).describe(lang)
     except PeriodError:
         return deadline.period
+
+
+def of_demand(session: Session, demand_id: int) -> list[Deadline]:
+    return list(
+        session.exec(select(Deadline).where(Deadline.demand_id == demand_id).order_by(Deadline.id))
+    )

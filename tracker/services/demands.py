@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from ..errors import Conflict
 from ..models import Demand, DemandItem, Party, Response, ResponseItem, User, utcnow
 from ..models.enums import OPEN_ITEM_STATUSES, Channel, DemandKind, ItemStatus, Position, Role
-from . import access, audit
+from . import access, audit, deadlines
 from .checks import N_, Checks
 
 # What a response's position says about the items it answers. Conditional and silent answers
@@ -50,9 +50,17 @@ def _demand_fields(checks: Checks, session: Session, matter_id: int, values: dic
 
 
 def create_demand(
-    *, session: Session, actor: User, matter_id: int, items: list[ItemInput], **values
+    *,
+    session: Session,
+    actor: User,
+    matter_id: int,
+    items: list[ItemInput],
+    with_deadline: bool = True,
+    **values,
 ) -> Demand:
-    """Record a demand and its items in one transaction. Refuses a demand with no item."""
+    """Record a demand and its items in one transaction. Refuses a demand with no item.
+    A due date also becomes a hard deadline (reminders included) unless ``with_deadline`` is
+    False, e.g. when the caller records a computed deadline itself."""
     access.matter_for(session, actor, matter_id, Role.EDITOR)
     checks = Checks()
     fields = _demand_fields(checks, session, matter_id, values)
@@ -74,6 +82,8 @@ def create_demand(
         )
         session.add(item)
         audit.created(session, actor, item, matter_id=matter_id)
+    if with_deadline:
+        deadlines.for_demand(session, actor, demand)
     session.commit()
     return demand
 
@@ -89,6 +99,7 @@ def update_demand(*, session: Session, actor: User, matter_id: int, demand_id: i
         setattr(demand, key, value)
     session.add(demand)
     audit.updated(session, actor, demand, before, matter_id=matter_id)
+    deadlines.follow_demand(session, actor, demand, before["due_on"])
     session.commit()
     return demand
 

@@ -114,6 +114,7 @@ def load(session: Session, owner: User) -> Matter:
         channel="official_letter",
         sent_on=date(2022, 1, 27),
         due_on=date(2022, 2, 28),
+        with_deadline=False,  # recorded below as computed (민법 157–161), with its trace
         basis="판매대행 위탁 협약 정산 조항: 다음 달 28일까지 정산 완료",
         items=[
             demands.ItemInput("발행수수료", date(2021, 11, 30)),
@@ -297,15 +298,8 @@ def load(session: Session, owner: User) -> Matter:
         status="disputed_by_them",
     )
     fact(date(2022, 2, 28), "정산 완료 기한 (24:00 KST)")
-    missed = deadlines.create_deadline(
-        session=session,
-        actor=owner,
-        matter_id=m,
-        title="데이터 이관 회신 기한",
-        kind="hard",
-        due_on=date(2021, 12, 17),
-        demand_id=data.id,
-    )
+    # The demands' own due dates became deadlines when they were recorded.
+    missed = deadlines.of_demand(session, data.id)[0]
     deadlines.set_status(
         session=session,
         actor=owner,
@@ -325,15 +319,7 @@ def load(session: Session, owner: User) -> Matter:
         demand_id=settle.id,
         notes="2022-01-27 발표: 다음 달 28일까지 정산 완료",
     )
-    met = deadlines.create_deadline(
-        session=session,
-        actor=owner,
-        matter_id=m,
-        title="비즈플레이 정산 자료 제출",
-        kind="follow_up",
-        due_on=date(2022, 2, 11),
-        demand_id=figures.id,
-    )
+    met = deadlines.of_demand(session, figures.id)[0]
     deadlines.set_status(
         session=session,
         actor=owner,
