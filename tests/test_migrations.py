@@ -43,3 +43,31 @@ def test_upgrade_downgrade_upgrade(backend, tmp_path):
     engine = create_engine(url)
     assert {"matter", "demand", "response", "auditevent"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_upgrading_a_database_with_data_keeps_it(backend, tmp_path):
+    """Rows written under the first schema survive every later revision (new NOT NULL
+    columns get defaults)."""
+    url = _url(backend, tmp_path, "_data")
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "3a2a75e1944c")  # the first revision
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO matter (reference, title, kind, status, summary, our_side, label_scheme,"
+            " created_at, updated_at) VALUES ('2022-법무-001', '사건', 'civil', 'open', '', '',"
+            " 'gap', '2022-01-27 00:00:00', '2022-01-27 00:00:00')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO correspondence (matter_id, direction, channel, occurred_on, subject,"
+            " summary, created_at) VALUES (1, 'in', 'email', '2022-01-10', '회신', '',"
+            " '2022-01-10 00:00:00')"
+        )
+    engine.dispose()
+    command.upgrade(cfg, "head")
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql("SELECT subject, sender, body_text FROM correspondence").one()
+    engine.dispose()
+    assert tuple(row) == ("회신", "", "")
