@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from ..domain.amounts import AmountError, parse_amount
@@ -271,11 +271,10 @@ def request_audit(
 
 
 def _progress(engine: Engine, analysis_id: int, **values) -> None:
+    # A single UPDATE, so on SQLite the write waits for the lock instead of failing on a
+    # snapshot another process made stale (see reminders._finish).
     with Session(engine) as s:
-        row = s.get(Analysis, analysis_id)
-        for key, value in values.items():
-            setattr(row, key, value)
-        s.add(row)
+        s.exec(update(Analysis).where(Analysis.id == analysis_id).values(**values))
         s.commit()
 
 

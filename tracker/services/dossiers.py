@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, func, select
 
 from ..domain.calendar import format_day, kst_today
@@ -427,11 +427,10 @@ def request_build(
 
 
 def _set(engine: Engine, dossier_id: int, **values) -> None:
+    # A single UPDATE, so on SQLite the write waits for the lock instead of failing on a
+    # snapshot another process made stale (see reminders._finish).
     with Session(engine) as s:
-        row = s.get(Dossier, dossier_id)
-        for key, value in values.items():
-            setattr(row, key, value)
-        s.add(row)
+        s.exec(update(Dossier).where(Dossier.id == dossier_id).values(**values))
         s.commit()
 
 

@@ -129,27 +129,49 @@ def _finish(
     now: datetime,
     status_if_failed: str = "failed",
 ) -> None:
+    """Record the outcome on this run's own claims.
+
+    The rows are read in one transaction and written in another whose first statement is the
+    UPDATE: on SQLite a transaction that reads and then writes fails at once when another
+    process committed in between (WAL's stale snapshot), while one that starts by writing
+    waits for the lock instead.
+    """
     with Session(engine) as s:
+        rows = []
         for deadline_id, user_id, slot in keys:
             row = s.exec(
-                select(Reminder).where(
+                select(Reminder.id, Reminder.attempts).where(
                     Reminder.deadline_id == deadline_id,
                     Reminder.user_id == user_id,
                     Reminder.slot == slot,
                     Reminder.claimed_by == run_id,
                 )
             ).first()
-            if row is None:
-                continue
-            row.attempts += 1
+            if row is not None:
+                rows.append(row)
+        s.commit()
+    with Session(engine) as s:
+        for reminder_id, attempts in rows:
             if ok:
-                row.status, row.sent_at, row.last_error, row.next_attempt_at = "sent", now, "", None
+                values = {
+                    "status": "sent",
+                    "sent_at": now,
+                    "last_error": "",
+                    "next_attempt_at": None,
+                }
             else:
-                row.status, row.last_error = status_if_failed, error[:2000]
-                row.next_attempt_at = (
-                    now + backoff(row.attempts) if status_if_failed == "failed" else None
-                )
-            s.add(row)
+                values = {
+                    "status": status_if_failed,
+                    "last_error": error[:2000],
+                    "next_attempt_at": (
+                        now + backoff(attempts + 1) if status_if_failed == "failed" else None
+                    ),
+                }
+            s.exec(
+                update(Reminder)
+                .where(Reminder.id == reminder_id, Reminder.claimed_by == run_id)
+                .values(attempts=Reminder.attempts + 1, **values)
+            )
         s.commit()
 
 
