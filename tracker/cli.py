@@ -505,13 +505,7 @@ def reminders_run(now_text: str | None) -> None:
             raise click.BadParameter(f"not an ISO 8601 moment: {now_text}") from None
         if now.tzinfo is None:
             raise click.BadParameter("give a timezone, e.g. 2022-02-21T09:00+09:00")
-    report = reminders.run(
-        engine=db.engine(),
-        now=now,
-        smtp=reminders.smtp_settings(settings),
-        base_url=settings.base_url,
-        url_for_deadline=reminders.deadline_url(settings.base_url),
-    )
+    report = reminders.run_with_settings(engine=db.engine(), settings=settings, now=now)
     for word, rows in (
         ("sent", report.sent),
         ("skipped", report.skipped),

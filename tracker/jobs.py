@@ -131,13 +131,8 @@ def run_reminders(now=None) -> dict:
     from .models import utcnow
     from .services import reminders
 
-    settings = current_app.config["TRACKER"]
-    report = reminders.run(
-        engine=db.engine(),
-        now=now or utcnow(),
-        smtp=reminders.smtp_settings(settings),
-        base_url=settings.base_url,
-        url_for_deadline=reminders.deadline_url(settings.base_url),
+    report = reminders.run_with_settings(
+        engine=db.engine(), settings=current_app.config["TRACKER"], now=now or utcnow()
     )
     summary = {
         "sent": len(report.sent),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 KST = ZoneInfo("Asia/Seoul")
@@ -39,11 +39,3 @@ def format_moment(moment: datetime | None, lang: str = "ko") -> str:
         return ""
     local = to_kst(moment)
     return f"{format_day(local.date(), lang)} {local:%H:%M} KST"
-
-
-def days_between(earlier: date, later: date) -> int:
-    return (later - earlier).days
-
-
-def utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)

@@ -202,11 +202,6 @@ def verify(session: Session) -> tuple[int, ChainBreak | None]:
     return walk_chain(_stored_events(session))
 
 
-def decoded(value: str) -> Any:
-    """The stored JSON text of ``before``/``after`` as Python values, for display."""
-    return json.loads(value)
-
-
 def check_anchor(session: Session, anchor_path) -> str | None:
     """Compare the chain with the head recorded at the last successful check (kept outside the
     database, in the instance dir). A chain cut short at its end breaks no link, so only this

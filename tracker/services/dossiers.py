@@ -499,10 +499,11 @@ def run_build(
     stored = vault.put_stream(io.BytesIO(result.pdf_bytes))
     with Session(engine, expire_on_commit=False) as s:
         row = s.get(Dossier, dossier_id)
-        by_label = {}
-        for e in evidence.list_for_matter(s, row.matter_id, include_withdrawn=False):
-            if e.label_number is not None:
-                by_label[evidence.label_of(e, s.get(Matter, row.matter_id).label_scheme)] = e
+        by_label = {
+            evidence.label_of(e, matter.label_scheme): e
+            for e in evidence.list_for_matter(s, row.matter_id, include_withdrawn=False)
+            if e.label_number is not None
+        }
         inside = []
         for label, page in result.exhibit_start_pages.items():
             e = by_label[label]

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from ..domain.exhibit_labels import format_label
 from ..errors import Conflict, NotFound, TrackerError, ValidationFailed
@@ -291,28 +291,22 @@ def links_of(session: Session, evidence_id: int) -> list[EvidenceLink]:
 
 
 def exhibits_for(session: Session, matter_id: int, target_type: str, target_id: int):
-    """The exhibits linked to one fact, demand, response or correspondence."""
+    """The exhibits linked to one fact, demand, response or correspondence; for
+    correspondence also the files imported with it (the message and its attachments)."""
+    linked = select(EvidenceLink.evidence_id).where(
+        EvidenceLink.matter_id == matter_id,
+        EvidenceLink.target_type == target_type,
+        EvidenceLink.target_id == target_id,
+    )
+    belongs = col(Evidence.id).in_(linked)
+    if target_type == "correspondence":
+        belongs = belongs | (Evidence.correspondence_id == target_id)
     return list(
         session.exec(
             select(Evidence)
-            .join(EvidenceLink, EvidenceLink.evidence_id == Evidence.id)
-            .where(
-                EvidenceLink.matter_id == matter_id,
-                EvidenceLink.target_type == target_type,
-                EvidenceLink.target_id == target_id,
-            )
+            .where(Evidence.matter_id == matter_id, belongs)
             .order_by(Evidence.label_number, Evidence.label_branch, Evidence.id)
         )
-    ) + (
-        list(
-            session.exec(
-                select(Evidence).where(
-                    Evidence.matter_id == matter_id, Evidence.correspondence_id == target_id
-                )
-            )
-        )
-        if target_type == "correspondence"
-        else []
     )
 
 
@@ -606,12 +600,3 @@ def verify_vault(*, session: Session, vault: VaultBackend, trigger: str = "cli")
 
 def last_check(session: Session) -> IntegrityCheck | None:
     return session.exec(select(IntegrityCheck).order_by(IntegrityCheck.id.desc()).limit(1)).first()
-
-
-def counts_by_matter(session: Session, matter_ids: list[int]) -> dict[int, int]:
-    rows = session.exec(
-        select(Evidence.matter_id, func.count())
-        .where(col(Evidence.matter_id).in_(matter_ids))
-        .group_by(Evidence.matter_id)
-    ).all()
-    return dict(rows)

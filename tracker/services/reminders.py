@@ -296,6 +296,17 @@ def smtp_settings(settings) -> SmtpSettings:
     )
 
 
+def run_with_settings(*, engine: Engine, settings, now: datetime) -> RunReport:
+    """``run`` with the app's SMTP settings and links (the CLI and the worker both call this)."""
+    return run(
+        engine=engine,
+        now=now,
+        smtp=smtp_settings(settings),
+        base_url=settings.base_url,
+        url_for_deadline=deadline_url(settings.base_url),
+    )
+
+
 def deadline_url(base_url: str):
     def url(deadline: Deadline) -> str:
         return f"{base_url.rstrip('/')}/matters/{deadline.matter_id}/deadlines/{deadline.id}"

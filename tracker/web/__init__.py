@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, current_app, g, render_template, request, session
+from flask import Flask, current_app, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -195,7 +195,3 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _globals():
         return {"current_lang": select_locale(), "label": label}
-
-    @app.before_request
-    def _remember_path():
-        g.path = request.path

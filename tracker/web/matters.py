@@ -39,16 +39,17 @@ def create():
 def detail(matter_id: int):
     matter = access.matter_for(session(), user(), matter_id)
     role = access.role_in(session(), user(), matter_id)
+    parties = matters.parties(session(), matter_id)
     return render_template(
         "matters/detail.html",
         matter=matter,
         role=role,
         can_edit=role in (Role.ADMIN, Role.EDITOR),
-        parties=matters.parties(session(), matter_id),
+        parties=parties,
         rows=demands.tracker(session(), matter_id, today()),
         facts=records.chronology(session(), matter_id),
         letters=records.correspondence_of(session(), matter_id),
-        party_names={p.id: p.short_name or p.name for p in matters.parties(session(), matter_id)},
+        party_names={p.id: p.short_name or p.name for p in parties},
         status_choices=choices("item_status"),
         deadlines=deadlines.of_matter(session(), matter_id),
         today=today(),
