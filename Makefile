@@ -2,20 +2,20 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 PO     := $(wildcard tracker/translations/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint format bench system translations extract-messages clean
+.PHONY: run test lint format bench system system-test lock translations extract-messages clean
 
-run: $(STAMP) $(MO)
+run: system $(STAMP) $(MO)
 	$(BIN)/tracker db upgrade
 	$(BIN)/tracker demo
 	$(BIN)/tracker serve --with-worker --host $(HOST) --port $(PORT)
 
-test: $(STAMP) $(MO) lint
+test: system-test $(STAMP) $(MO) lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
@@ -32,10 +32,19 @@ bench: $(STAMP) $(MO)
 system:
 	@scripts/check-system
 
-$(STAMP): pyproject.toml | system
+# What the tests drive besides: poppler-utils (PDF checks) and Debian's Chromium (browser tests).
+system-test:
+	@scripts/check-system test
+
+# Re-resolve the locked versions (hashes included) after a change of pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 -q -o requirements.lock
+
+$(STAMP): pyproject.toml requirements.lock | system
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

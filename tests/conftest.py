@@ -36,7 +36,10 @@ def alembic_config(url: str) -> Config:
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """This run's and this xdist worker's own name, so that two runs on one server (two
+    developers, CI beside a session) never drop each other's databases."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
+    return f"{run}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +65,16 @@ def pg_test_url(suffix: str = "") -> str:
 def pg_database():
     url = pg_test_url()
     command.upgrade(alembic_config(url), "head")
-    return url
+    yield url
+    drop_pg_database(url)
+
+
+def drop_pg_database(url: str) -> None:
+    target = make_url(url)
+    engine = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def _truncate(url: str) -> None:
