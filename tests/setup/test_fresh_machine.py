@@ -66,7 +66,7 @@ def test_check_system_names_missing_packages_when_not_root(tmp_path):
     for tool in ("python3", "sh", "grep", "id", "ldconfig"):
         found = shutil.which(tool) or f"/sbin/{tool}"
         (bin_dir / tool).symlink_to(found)
-    os.chmod(tmp_path, 0o755)
+    os.chmod(tmp_path, 0o755)  # noqa: S103 - nobody must reach the fake PATH
     result = subprocess.run(
         ["/bin/sh", str(ROOT / "scripts" / "check-system"), "test"],
         env={"PATH": str(bin_dir)},
