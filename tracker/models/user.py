@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
@@ -18,6 +19,8 @@ class User(SQLModel, table=True):
     locale: str = Field(default="ko", max_length=8)
     # The private calendar feed's secret; None when revoked or never made.
     feed_token: str | None = Field(default=None, max_length=64, unique=True)
+    # Part of every sign-in (session and "remember me" cookie); a new one signs out everywhere.
+    session_token: str = Field(default_factory=lambda: secrets.token_urlsafe(32), max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     # Flask-Login's protocol, kept here because it is data, not behaviour.
@@ -34,7 +37,7 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_token}"
 
 
 class Membership(SQLModel, table=True):

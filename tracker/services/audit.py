@@ -46,7 +46,7 @@ def snapshot(obj: SQLModel) -> dict[str, Any]:
     values = {}
     for column in mapper.column_attrs:
         value = getattr(obj, column.key)
-        if column.key in ("password_hash", "feed_token"):
+        if column.key in ("password_hash", "feed_token", "session_token"):
             # Secrets never enter the audit trail, only whether they are set.
             value = "(set)" if value else ""
         values[column.key] = value

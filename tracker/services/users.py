@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
@@ -133,26 +136,75 @@ def change_password(*, session: Session, user: User, current: str, new: str) -> 
         raise ValidationFailed([("current", N_("The current password is wrong."))]) from None
     if len(new or "") < MIN_PASSWORD:
         raise ValidationFailed([("new", N_("Use at least 10 characters."))])
-    before = audit.snapshot(user)
+    _set_password(session, user, user, new)
+    session.commit()
+
+
+def reset_password(*, session: Session, actor: User, user_id: int, new: str) -> User:
+    """A site admin sets a new password for an account; every sign-in of that account, on
+    every device, ends."""
+    _require_site_admin(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    if len(new or "") < MIN_PASSWORD:
+        raise ValidationFailed([("new", N_("Use at least 10 characters."))])
+    _set_password(session, actor, user, new)
+    session.commit()
+    return user
+
+
+def _set_password(session: Session, actor, user: User, new: str) -> None:
+    # A new password also ends the old sign-ins: whoever knew the old one may be signed in.
     user.password_hash = _hasher.hash(new)
+    user.session_token = secrets.token_urlsafe(32)
     session.add(user)
     audit.record(
         session,
-        actor=user,
+        actor=actor,
         action="update",
         entity="User",
         entity_id=user.id,
         matter_id=None,
-        before={"password_hash": before["password_hash"]},
-        after={"password_hash": "(changed)"},
+        before={"password_hash": "(set)", "session_token": "(old)"},
+        after={"password_hash": "(changed)", "session_token": "(new)"},
+    )
+
+
+def sign_out_everywhere(*, session: Session, user: User) -> None:
+    """End every sign-in of this user (this browser's and any "remember me" cookie elsewhere):
+    the session token that each of them carries is replaced."""
+    user.session_token = secrets.token_urlsafe(32)
+    session.add(user)
+    audit.record(
+        session,
+        actor=user,
+        action="sign_out",
+        entity="User",
+        entity_id=user.id,
+        matter_id=None,
+        before={"session_token": "(old)"},
+        after={"session_token": "(new)"},
     )
     session.commit()
 
 
+def by_login_id(session: Session, login_id: str) -> User | None:
+    """The active user a session or remember cookie names (``<id>:<session token>``), or None
+    when the token was replaced since (signed out, password changed) or the account is off."""
+    user_id, _sep, token = (login_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
+
+
 def issue_feed_token(*, session: Session, user: User) -> str:
     """A new secret for the user's calendar feed; the old URL stops working."""
-    import secrets
-
     before = audit.snapshot(user)
     user.feed_token = secrets.token_urlsafe(32)
     session.add(user)

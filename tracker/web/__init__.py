@@ -14,6 +14,7 @@ from .. import db
 from ..domain.calendar import format_day, format_moment
 from ..errors import TrackerError, ValidationFailed
 from ..models import User
+from ..services import users as accounts
 from .extensions import babel, csrf, limiter, login_manager
 from .labels import label
 
@@ -42,11 +43,10 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
-            return None
-        user = db.get_session().get(User, int(user_id))
-        return user if user is not None and user.active else None
+    def load_user(login_id: str) -> User | None:
+        # The id carries the user's session token, so a replaced token (sign-out, password
+        # change) refuses old sessions and "remember me" cookies alike.
+        return accounts.by_login_id(db.get_session(), login_id)
 
     from . import (
         auth,

@@ -63,8 +63,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    users.sign_out_everywhere(session=db_session(), user=current_user._get_current_object())
+    # Clear first: logout_user leaves the note that makes Flask-Login delete the remember
+    # cookie, and clearing after it dropped that note.
     session.clear()
+    logout_user()
     return redirect(url_for("auth.login"))
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import login_required, login_user
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import User
@@ -76,6 +76,9 @@ def password():
             users.change_password(
                 session=session(), user=user(), current=form.current.data, new=form.new.data
             )
+            # The change ended every sign-in; this browser signs in again with the new token.
+            cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(user(), remember=cookie in request.cookies)
             flash(_("Password changed."), "success")
             return redirect(url_for("dashboard.index"))
         except ValidationFailed as err:
