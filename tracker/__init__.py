@@ -52,4 +52,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     jobs.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    if settings.proxy_hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only as many hops as there are proxies: a client can forge the headers beyond them.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app

@@ -41,6 +41,8 @@ class Settings:
     max_upload_mb: int = 1024
     redis_url: str | None = None
     login_limit: str = "5 per 15 minutes"
+    #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted.
+    proxy_hops: int = 0
     default_locale: str = "ko"
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -78,6 +80,7 @@ class Settings:
             max_upload_mb=int(_env("MAX_UPLOAD_MB", "1024")),
             redis_url=_env("REDIS_URL"),
             login_limit=_env("LOGIN_LIMIT", "5 per 15 minutes"),
+            proxy_hops=int(_env("PROXY_HOPS", "0")),
             default_locale=_env("DEFAULT_LOCALE", "ko"),
             smtp_host=_env("SMTP_HOST"),
             smtp_port=int(_env("SMTP_PORT", "25")),

@@ -35,6 +35,9 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Seoul")
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.redis_url or "memory://")
+    # Redis down must not stop sign-in: count in this process's memory (Flask-Limiter logs a
+    # warning) and go back to Redis once it answers again.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
 
     login_manager.init_app(app)

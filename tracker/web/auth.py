@@ -37,8 +37,21 @@ def _login_limit() -> str:
     return current_app.config["TRACKER"].login_limit
 
 
+def _login_key() -> str:
+    """Failed sign-ins count per account and client address: one person's typos do not lock
+    out colleagues behind the same proxy, and guessing one account's password still stops.
+    The address is the client's as ProxyFix saw it (TRACKER_PROXY_HOPS)."""
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return f"login:{request.remote_addr or ''}:{email}"
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda r: r.status_code != 302)
+@limiter.limit(
+    _login_limit,
+    key_func=_login_key,
+    methods=["POST"],
+    deduct_when=lambda r: r.status_code != 302,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
