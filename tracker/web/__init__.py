@@ -95,6 +95,9 @@ def init_app(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         )
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            # Served over https (TRACKER_BASE_URL): browsers refuse plain http from now on.
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
 
