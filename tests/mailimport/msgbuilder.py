@@ -62,6 +62,11 @@ class MsgSpec:
     unicode: bool = True
     codepage: int | None = None  # PR_MESSAGE_CODEPAGE for 8-bit (PT_STRING8) files
     encoding: str = "cp949"  # how 8-bit strings are written (whatever the code page says)
+    locale_id: int | None = None  # PR_MESSAGE_LOCALE_ID (e.g. 2052 zh-CN, 1041 ja-JP)
+    internet_codepage: int | None = None  # PR_INTERNET_CPID
+    # Exact bytes for top-level 8-bit string properties, by property id (e.g. 0x0037 subject):
+    # what a damaged or mislabelled file holds, which no encoder would write.
+    raw_strings: dict[int, bytes] = field(default_factory=dict)
     message_class: str = "IPM.Note"
 
 
@@ -93,6 +98,8 @@ class _Writer:
             props.variable(prop_id, PT_UNICODE, len(data) + 2)
         else:
             data = value.encode(self.spec.encoding)
+            if not base and prop_id in self.spec.raw_strings:
+                data = self.spec.raw_strings[prop_id]
             self.ole.addEntry(f"{base}__substg1.0_{prop_id:04X}001E", data)
             props.variable(prop_id, PT_STRING8, len(data) + 1)
 
@@ -141,6 +148,10 @@ def _write_message(writer: _Writer, spec: MsgSpec, prefix: str, *, embedded: boo
     top.fixed(0x340D, PT_LONG, struct.pack("<I", support))
     if spec.codepage is not None:
         top.fixed(0x3FFD, PT_LONG, struct.pack("<I", spec.codepage))
+    if spec.locale_id is not None:
+        top.fixed(0x3FF1, PT_LONG, struct.pack("<I", spec.locale_id))
+    if spec.internet_codepage is not None:
+        top.fixed(0x3FDE, PT_LONG, struct.pack("<I", spec.internet_codepage))
 
     for index, recipient in enumerate(spec.recipients):
         base = f"{prefix}__recip_version1.0_#{index:08X}/"

@@ -17,7 +17,9 @@ copied out as ``bytes``. Peak is about 2-3x the file size.
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.parser import HeaderParser
 from email.policy import compat32
@@ -25,6 +27,7 @@ from typing import BinaryIO, TypeVar
 
 from tracker.errors import ValidationFailed
 
+from . import codepages
 from .decoding import clean_text, codec_for, decode_bytes, decode_header_text
 from .model import DEFAULT_MAX_MESSAGE_BYTES, ParsedAttachment, ParsedMessage
 from .parse import (
@@ -45,22 +48,6 @@ _T = TypeVar("_T")
 
 # olefile treats shorter byte strings as a *file name*; a real CFB file is never this small.
 _MIN_OLE_SIZE = 1536
-
-# Code pages whose 8-bit strings we read as CP949.
-_KOREAN_CODEPAGES = {949, 51949, 20949, 50225, 1361}
-_CODEPAGE_LABELS = {
-    65001: "utf-8",
-    949: "cp949",
-    51949: "cp949",
-    20949: "cp949",
-    50225: "iso-2022-kr",
-    1252: "cp1252",
-    28591: "iso-8859-1",
-    20127: "us-ascii",
-    932: "cp932",
-    936: "gb18030",
-    950: "big5",
-}
 
 
 def _not_msg(detail: str) -> ValidationFailed:
@@ -113,17 +100,6 @@ class _Reader:
         target = target if target is not None else self.msg
         value = self.get(what, lambda: target.getStringStream(stream), None)
         return value if value is None else str(value)
-
-
-def _codepage(msg) -> int | None:
-    for prop in ("3FFD0003", "3FDE0003"):
-        try:
-            value = msg.getPropertyVal(prop)
-        except Exception:  # noqa: S112 - absent/odd property: try the next one
-            continue
-        if isinstance(value, int):
-            return value
-    return None
 
 
 def _label_stream(path: list[str]) -> str:
@@ -181,43 +157,117 @@ def _check_structure(raw: bytes) -> tuple[list[str], set[str]]:
     return problems, broken_attachments
 
 
+def _prop(msg, tag: str) -> int | None:
+    try:
+        value = msg.getPropertyVal(tag)
+    except Exception:  # absent or unreadable property: as if not there
+        return None
+    return value if isinstance(value, int) else None
+
+
+def _string_label(path: list[str]) -> str:
+    name = path[-1].lower()
+    prop = name[len("__substg1.0_") : len("__substg1.0_") + 4] if "__substg1.0_" in name else ""
+    top = path[0].lower()
+    if top.startswith("__attach"):
+        return "an attachment name" if prop in ("3001", "3707", "3704") else "an attachment"
+    if top.startswith("__recip"):
+        return "a recipient"
+    return {
+        "0037": "the subject",
+        "0070": "the subject",
+        "1000": "the text body",
+        "0c1a": "the sender name",
+        "0042": "the sender name",
+        "0e04": "the To line",
+        "0e03": "the Cc line",
+        "0e02": "the Bcc line",
+        "007d": "the saved transport headers",
+    }.get(prop, f"the text property 0x{prop.upper()}")
+
+
+@dataclass
+class _Strings:
+    """What the compound file says about its strings, read before extract_msg decodes any."""
+
+    unicode: bool = True
+    longs: dict[int, int] = field(default_factory=dict)  # top-level PT_LONG properties by id
+    string8: list[tuple[str, bytes]] = field(default_factory=list)  # (label, bytes sans NUL)
+
+
+def _read_strings(raw: bytes) -> _Strings:
+    """The top-level PT_LONG properties and every PT_STRING8 stream of the message itself
+    (not of messages embedded in it, which carry their own code page). extract_msg decodes
+    some strings as soon as it opens a file, in its own choice of code page, so this is read
+    with olefile first."""
+    import olefile
+
+    found = _Strings()
+    try:
+        ole = olefile.OleFileIO(raw)
+    except Exception:  # extract_msg will report the file as unreadable
+        return found
+    with ole:
+        paths = ole.listdir(streams=True, storages=False)
+        try:
+            with ole.openstream("__properties_version1.0") as stream:
+                props = stream.read()
+        except Exception:  # no property stream: extract_msg decides, as before
+            props = b""
+        # [MS-OXMSG] 2.4.1.1: a 32-byte header, then 16-byte entries (tag, flags, value).
+        for offset in range(32, len(props) - 15, 16):
+            tag, _flags, value = struct.unpack_from("<IIi", props, offset)
+            if tag & 0xFFFF == 0x0003:
+                found.longs[tag >> 16] = value & 0xFFFFFFFF
+        support = found.longs.get(0x340D)
+        if support is not None:
+            found.unicode = bool(support & 0x40000)
+        else:  # extract_msg's rule for files without PR_STORE_SUPPORT_MASK
+            found.unicode = any(path[-1].upper().endswith("001F") for path in paths)
+        if found.unicode:
+            return found
+        for path in paths:
+            if not path[-1].upper().endswith("001E"):
+                continue
+            if any(part.lower().startswith("__substg1.0_3701") for part in path[:-1]):
+                continue
+            try:
+                with ole.openstream(path) as stream:
+                    data = stream.read()
+            except Exception:  # noqa: S112 - damage is reported by _check_structure
+                continue
+            found.string8.append((_string_label(path), data.rstrip(b"\x00")))
+    return found
+
+
 def _open_with_encoding(raw: bytes, problems: list[str]):
-    msg, note = _open(raw)
+    """Open the file so that its 8-bit strings are read in the right code page (see
+    codepages.py); every guess, and every field that still cannot be read exactly, goes to
+    ``problems``. Returns the extract_msg object and the codec of its 8-bit strings."""
+    facts = _read_strings(raw)
+    codec = None
+    options = {}
+    if not facts.unicode:
+        strings = facts.string8
+        headers = next(
+            (data for what, data in strings if what == "the saved transport headers"), None
+        )
+        found = codepages.candidates(
+            message_codepage=facts.longs.get(0x3FFD),
+            locale_id=facts.longs.get(0x3FF1),
+            headers=headers,
+            internet_codepage=facts.longs.get(0x3FDE),
+            escapes=any(b"\x1b$" in data or b"\x1b(" in data for _what, data in strings),
+        )
+        choice = codepages.choose(found, strings)
+        problems.extend(choice.problems)
+        codec = choice.codec
+        # The lenient twin: a string that does not decode costs a character, not the field.
+        options["overrideEncoding"] = codepages.lenient(codec)
+    msg, note = _open(raw, **options)
     if note:
         problems.append(note)
-    try:
-        unicode = msg.areStringsUnicode
-    except Exception:  # treat as Unicode and let field reads report
-        unicode = True
-    if unicode:
-        return msg
-    codepage = _codepage(msg)
-    if codepage is not None and codepage not in _KOREAN_CODEPAGES:
-        return msg
-    msg.close()
-    if codepage is not None:
-        msg, _ = _open(raw, overrideEncoding="cp949")
-        return msg
-    try:  # no code page at all: keep the CP949 guess only if the main strings decode
-        msg, _ = _open(raw, overrideEncoding="cp949")
-    except ValidationFailed:
-        msg = None
-    else:
-        try:
-            for stream in ("__substg1.0_0037", "__substg1.0_1000", "__substg1.0_0C1A"):
-                msg.getStringStream(stream)
-        except UnicodeDecodeError:
-            msg.close()
-            msg = None
-    if msg is None:
-        msg, _ = _open(raw)
-        problems.append(
-            "the .msg stores 8-bit strings without a code page and they are not CP949;"
-            " read as ISO-8859-15"
-        )
-        return msg
-    problems.append("the .msg stores 8-bit strings without a code page; read them as CP949")
-    return msg
+    return msg, codec
 
 
 def _transport_headers(reader: _Reader):
@@ -245,14 +295,16 @@ def _aware(value) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _html_text(data: bytes | str, codepage: int | None, problems: list[str]) -> str:
+def _html_text(data: bytes | str, codecs_in_order: list[str | None], problems: list[str]) -> str:
+    """The binary HTML body: its own <meta charset>, else the Internet code page (what Outlook
+    writes HTML in), else the message's code page, else the one the strings were read in."""
     if isinstance(data, str):
         return data
     charset = _sniff_html_charset(data)
-    if not charset and codepage is not None:
-        charset = _CODEPAGE_LABELS.get(codepage)
     if charset and codec_for(charset) is None:
         charset = None
+    if not charset:
+        charset = next((c for c in codecs_in_order if c), None)
     text, issues = decode_bytes(data, charset, "HTML body")
     problems.extend(issues)
     return text
@@ -345,9 +397,9 @@ def parse_msg(
             " compound file."
         )
     problems, broken_attachments = _check_structure(raw)
-    msg = _open_with_encoding(raw, problems)
+    msg, strings_codec = _open_with_encoding(raw, problems)
     try:
-        return _read(msg, problems, broken_attachments)
+        return _read(msg, problems, broken_attachments, strings_codec)
     finally:
         try:
             msg.close()
@@ -355,7 +407,9 @@ def parse_msg(
             pass
 
 
-def _read(msg, problems: list[str], broken_attachments: set[str]) -> ParsedMessage:
+def _read(
+    msg, problems: list[str], broken_attachments: set[str], strings_codec: str | None
+) -> ParsedMessage:
     from extract_msg.enums import RecipientType
 
     reader = _Reader(msg, problems)
@@ -421,13 +475,17 @@ def _read(msg, problems: list[str], broken_attachments: set[str]) -> ParsedMessa
             else:
                 problems.append("no sent date in the .msg; used the delivery time instead")
 
-    codepage = _codepage(msg)
+    html_codecs = [
+        codepages.codec_for_codepage(_prop(msg, "3FDE0003")),
+        codepages.codec_for_codepage(_prop(msg, "3FFD0003")),
+        strings_codec,
+    ]
     html_raw = reader.get("HTML body", lambda: msg.getStream("__substg1.0_10130102"), None)
     if html_raw is None and reader.get("RTF body", lambda: msg.rtfBody, None):
         rtf = reader.get("RTF body", lambda: msg.deencapsulatedRtf, None)
         if rtf is not None and getattr(rtf, "content_type", None) == "html":
             html_raw = reader.get("HTML body in RTF", lambda: rtf.html, None)
-    html = _html_text(html_raw, codepage, problems) if html_raw else ""
+    html = _html_text(html_raw, html_codecs, problems) if html_raw else ""
 
     body = reader.get("text body", lambda: msg.body, None)
     text_body = str(body).replace("\r\n", "\n").replace("\r", "\n") if body else ""
