@@ -30,8 +30,22 @@ def select_locale() -> str:
     return current_app.config["TRACKER"].default_locale
 
 
+# The sign-in form and the language switch are all an anonymous client may post.
+ANONYMOUS_BODY_LIMIT = 64 * 1024
+
+
+def _limit_anonymous_bodies() -> None:
+    """Registered before CSRF, whose check reads the whole form: a client that has not signed
+    in is refused (413) from the Content-Length alone, before the server reads or spools any
+    of a large body."""
+    if not current_user.is_authenticated:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        request.max_content_length = min(ANONYMOUS_BODY_LIMIT, limit or ANONYMOUS_BODY_LIMIT)
+
+
 def init_app(app: Flask) -> None:
     settings = app.config["TRACKER"]
+    app.before_request(_limit_anonymous_bodies)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Seoul")
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.redis_url or "memory://")
@@ -131,6 +145,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_err):
+        if not current_user.is_authenticated:
+            return _error_page(413, _("Too large"), _("Sign in before sending files."))
         limit = app.config["TRACKER"].max_upload_mb
         return _error_page(
             413, _("Too large"), _("The upload is over the limit of %(mb)s MB.", mb=limit)

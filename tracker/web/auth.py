@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..services import users
 from .extensions import limiter
@@ -41,7 +42,11 @@ def _login_key() -> str:
     """Failed sign-ins count per account and client address: one person's typos do not lock
     out colleagues behind the same proxy, and guessing one account's password still stops.
     The address is the client's as ProxyFix saw it (TRACKER_PROXY_HOPS)."""
-    email = (request.form.get("email") or "").strip().lower()[:254]
+    try:
+        email = (request.form.get("email") or "").strip().lower()[:254]
+    except RequestEntityTooLarge:
+        # Refused anyway (413); raising here would make the limiter think its storage died.
+        email = ""
     return f"login:{request.remote_addr or ''}:{email}"
 
 
