@@ -234,8 +234,9 @@ def _send(matter_id: int, evidence_id: int, *, inline: bool) -> Response:
         actor=user(),
         matter_id=matter_id,
         evidence_id=evidence_id,
+        # No purpose from the URL: a crafted link would write its sender's text into the
+        # custody record under the name of whoever clicked it.
         kind="viewed" if inline else "downloaded",
-        purpose=request.args.get("purpose", ""),
     )
     vault = storage.vault()
 
