@@ -8,6 +8,7 @@ random strings, and make sure the fallback is not what answers the ordinary case
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from duckdb.sqltypes import BIGINT, BOOLEAN, VARCHAR
@@ -224,29 +225,45 @@ def test_brn_sql_agrees_with_is_valid_brn():
 
 
 def test_phone_sql_agrees_with_is_valid_kr_phone():
+    from tests.domain.test_phones import INVALID, VALID
+
     phones = pytest.importorskip("tracker.domain.phones")
     rnd = random.Random(4)
     generated = []
-    prefixes = ["02", "010", "031", "064", "070", "080", "011", "15", "16", "18", "050", "+82 10"]
-    for _ in range(5000):
+    prefixes = [
+        "02", "010", "031", "064", "070", "080", "011", "15", "16", "18", "050", "0505",
+        "0507", "060", "030", "1588", "082", "081", "00", "82", "+82 10", "2", "1", "0",
+    ]  # fmt: skip
+    for _ in range(8000):
         middle = "".join(rnd.choice("0123456789") for _ in range(rnd.choice([2, 3, 4])))
-        last = "".join(rnd.choice("0123456789") for _ in range(rnd.choice([3, 4])))
-        sep = rnd.choice(["-", " ", "", " - ", "–", "--"])
+        last = "".join(rnd.choice("0123456789") for _ in range(rnd.choice([3, 4, 5])))
+        sep = rnd.choice(["-", " ", "", " - ", "–", "--", ".", ")"])
         generated.append(f"{rnd.choice(prefixes)}{sep}{middle}{sep}{last}")
-    values = PHONE_CASES + generated + fuzz(list("0123456789-- +–\xa0１x"), n=5000, seed=5)
+    table = [t for t, _why in VALID + INVALID]
+    values = table + generated + fuzz(list("0123456789-- +–\xa0１x()."), n=5000, seed=5)
     calls: list[str] = []
     con = counting_connection(calls)
-    got = evaluate(con, "phone_ok(s, phone_canonical(s))", values)
+    got = evaluate(con, "phone_ok(s, phone_digits(s))", values)
     expected = [phones.is_valid_kr_phone(v) for v in values]
     assert [(v, g) for v, g, e in zip(values, got, expected, strict=True) if g != e] == []
-    assert sum(got) > 500  # the table is not all refusals
-    assert all(any(ord(c) > 0x7F and c not in "–" for c in v) for v in calls)
+    assert sum(got) > 1500  # the table is not all refusals
+
+    # Digits with spaces or hyphens are answered in SQL, unless they start with an
+    # international prefix (00), a carrier code (08) or the country code (82).
+    def plain(v: str) -> bool:
+        digits = re.sub("[ -]", "", v)
+        return bool(re.fullmatch("[ -]*[0-9][0-9 -]*", v)) and not digits.startswith(
+            ("00", "08", "82")
+        )
+
+    assert [v for v in calls if plain(v)] == []
+    assert sum(map(plain, values)) > 4000  # and there were many plain ones
 
 
 def test_null_cells_are_neither_valid_nor_amounts():
     con = connect()
     row = con.execute(
         f"SELECT {amount_sql('NULL::VARCHAR')}, brn_ok(NULL, brn_digits(NULL)), "
-        "phone_ok(NULL, phone_canonical(NULL))"
+        "phone_ok(NULL, phone_digits(NULL))"
     ).fetchone()
     assert row == (None, False, False)

@@ -7,6 +7,7 @@ from .demand import Demand, DemandItem, Response, ResponseItem
 from .discrepancy import Analysis, Figure
 from .dossier import Dossier
 from .evidence import Evidence, EvidenceLink, IntegrityCheck
+from .jobs import PeriodicRun, WorkerProcess
 from .matter import Matter, Party
 from .record import Correspondence, Fact
 from .user import Membership, User
@@ -31,9 +32,11 @@ __all__ = [
     "Matter",
     "Membership",
     "Party",
+    "PeriodicRun",
     "Response",
     "ResponseItem",
     "UTCDateTime",
     "User",
+    "WorkerProcess",
     "utcnow",
 ]

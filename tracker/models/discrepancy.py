@@ -38,9 +38,18 @@ class Analysis(SQLModel, table=True):
     left_evidence_id: int = Field(foreign_key="evidence.id")
     right_evidence_id: int | None = Field(default=None, foreign_key="evidence.id")
     params: str = Field(default="{}")
-    status: str = Field(default="queued", max_length=16)  # queued | running | done | failed
+    # queued | running | done | failed | cancelled
+    status: str = Field(default="queued", max_length=16)
     progress: int = 0
     error: str = Field(default="")
+    # Why it failed, as a stable code and its parameters; shown in the reader's language.
+    error_code: str = Field(default="", max_length=40)
+    error_params: str = Field(default="{}")
+    # Who runs it (host:pid:start of the process) and when that process last showed life, so
+    # a job whose worker died is found and marked failed instead of "running" forever.
+    worker: str = Field(default="", max_length=200)
+    heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
     summary: str = Field(default="{}")
     result_evidence_id: int | None = Field(default=None, foreign_key="evidence.id")
     outputs: str = Field(default="{}")

@@ -19,9 +19,18 @@ class Dossier(SQLModel, table=True):
     options: str = Field(default="{}")  # sections, date range, chosen exhibits
     built_by: str = Field(default="", max_length=254)
     generated_at: datetime = Field(sa_type=UTCDateTime)
-    status: str = Field(default="queued", max_length=16)  # queued | running | done | failed
+    # queued | running | done | failed | cancelled
+    status: str = Field(default="queued", max_length=16)
     progress: int = 0
     error: str = Field(default="")
+    # Why it failed, as a stable code and its parameters; shown in the reader's language.
+    error_code: str = Field(default="", max_length=40)
+    error_params: str = Field(default="{}")
+    # Who runs it (host:pid:start of the process) and when that process last showed life, so
+    # a job whose worker died is found and marked failed instead of "running" forever.
+    worker: str = Field(default="", max_length=200)
+    heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
     # The signed PDF, stored in the vault by this hash.
     sha256: str | None = Field(default=None, max_length=64, index=True)
     size: int | None = Field(default=None, sa_type=BigInteger)

@@ -23,6 +23,7 @@ from tracker.reconcile.headers import match_header
 from tracker.reconcile.ledger import Ledger
 from tracker.reconcile.sql import (
     connect,
+    execute_csv,
     nonempty_sql,
     reading,
     sql_ident,
@@ -221,7 +222,7 @@ def _prepare_sql(check: str, column: str) -> str:
     the amount where its shape is simple (the other amounts are finished by an UPDATE)."""
     if check == "amount":
         return sql.amount_fast_sql(column)
-    return f"brn_digits({column})" if check == "brn" else f"phone_canonical({column})"
+    return f"brn_digits({column})" if check == "brn" else f"phone_digits({column})"
 
 
 def _check_sql(spec: FieldSpec, i: int) -> str:
@@ -251,10 +252,9 @@ def _load(
         if spec.check and col:
             values.append(f"{_prepare_sql(spec.check, sql_ident(col))} AS h{i}")
     non_empty = [f"{nonempty_sql(sql_ident(h))} AS ne{j}" for j, h in enumerate(ledger.headers)]
-    con.execute(
-        f"""CREATE TEMP TABLE t AS SELECT {row} AS row, {", ".join(values + non_empty)}
-            FROM {ledger.sql_source()}"""  # noqa: S608 - identifiers are quoted
-    )
+    select = f"""CREATE TEMP TABLE t AS SELECT {row} AS row, {", ".join(values + non_empty)}
+        FROM """  # noqa: S608 - identifiers are quoted
+    execute_csv(con, lambda source: select + source, ledger.sql_source)
     for i, spec in enumerate(specs):
         if spec.check == "amount" and columns[spec.name]:
             con.execute(

@@ -34,6 +34,7 @@ from tracker.reconcile import sql
 from tracker.reconcile.ledger import Ledger
 from tracker.reconcile.sql import (
     connect,
+    execute_csv,
     nonempty_sql,
     reading,
     sql_ident,
@@ -126,15 +127,12 @@ def load_side(
     """
     row = sql_ident(ledger.row_column) if ledger.row_column else "NULL::BIGINT"
     a = sql_ident(amount)
-    source = ledger.sql_source()
-    con.execute(
-        f"""
+    select = f"""
         CREATE TEMP TABLE {table} AS
         SELECT {row} AS row, {trimmed_sql(sql_ident(key))} AS key, {a} AS raw,
                {sql.amount_fast_sql(a)} AS amt, false AS blank
-        FROM {source}
-        """  # noqa: S608 - identifiers and literals are quoted by sql_ident/sql_literal
-    )
+        FROM """  # noqa: S608 - identifiers and literals are quoted by sql_ident/sql_literal
+    execute_csv(con, lambda source: select + source, ledger.sql_source)
     con.execute(
         f"UPDATE {table} SET amt = {sql.amount_sql('raw')} "  # noqa: S608
         "WHERE amt IS NULL AND raw IS NOT NULL"
@@ -145,8 +143,13 @@ def load_side(
     (suspects,) = con.execute(f"SELECT count(*) FROM {table} WHERE {suspect}").fetchall()[0]  # noqa: S608
     if suspects:
         empty = " OR ".join(nonempty_sql(sql_ident(h)) for h in ledger.headers)
-        con.execute(
-            f"CREATE TEMP TABLE {table}_cells AS SELECT NOT ({empty}) AS empty FROM {source}"  # noqa: S608
+        execute_csv(
+            con,
+            lambda source: (
+                f"CREATE TEMP TABLE {table}_cells AS "  # noqa: S608
+                f"SELECT NOT ({empty}) AS empty FROM {source}"
+            ),
+            ledger.sql_source,
         )
         con.execute(
             f"UPDATE {table} SET blank = true FROM {table}_cells c "  # noqa: S608

@@ -5,6 +5,10 @@ hashes the original bytes, finds out what the file is and refuses anything we ca
 faithfully: empty files, header-only files, binary data, text that is neither UTF-8 nor
 CP949, oversized or bomb-like workbooks and ``.xlsx`` files that are not zip archives.
 
+The reader is chosen by the file's content (``tracker.vault.sniff``), never by its name: a
+vault object has no suffix. ``open_ledger`` takes a path or an open binary stream (an S3 object
+body); a stream is first copied, streamed, to a temporary file that :meth:`Ledger.close` removes.
+
 Nothing here loads a whole file into memory. UTF-8 files are used in place. CP949 (EUC-KR)
 files are transcoded chunk by chunk through an incremental decoder, so a Hangul character split
 across two chunks is decoded correctly. XLSX sheets are streamed row by row with openpyxl's
@@ -24,12 +28,14 @@ import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from tracker.errors import NotFound, TooLarge, ValidationFailed
 from tracker.reconcile import xlsx
 from tracker.reconcile.headers import clean_headers, norm_header, row_column_name
 from tracker.reconcile.headers import suggest_columns as suggest_columns
 from tracker.reconcile.sql import sql_literal
+from tracker.vault import sniff
 
 CHUNK_BYTES = 1 << 20
 SAMPLE_BYTES = 64 * 1024
@@ -123,11 +129,13 @@ class Ledger:
             [(field, f"no column {name!r} in {self.name}; columns are: {listed}")]
         )
 
-    def sql_source(self) -> str:
+    def sql_source(self, *, parallel: bool = True) -> str:
         """A DuckDB ``read_csv(...)`` expression reading every column as VARCHAR.
 
         Rows shorter than the header are padded with NULLs; longer rows make DuckDB fail.
-        The row-number column, when present, is read as BIGINT.
+        The row-number column, when present, is read as BIGINT. DuckDB's parallel reader
+        refuses quoted line breaks together with NULL padding; ``sql.execute_reading`` retries
+        such a file with ``parallel=False`` (slower, so only for files that need it).
         """
         cols = [f"{sql_literal(h)}: 'VARCHAR'" for h in self.headers]
         if self.row_column:
@@ -135,56 +143,133 @@ class Ledger:
         return (
             f"read_csv({sql_literal(str(self.path))}, header = true, auto_detect = false, "
             f"delim = {sql_literal(self.delimiter)}, quote = '\"', escape = '\"', "
-            f"null_padding = true, encoding = 'utf-8', columns = {{{', '.join(cols)}}})"
+            f"null_padding = true, encoding = 'utf-8', parallel = {str(parallel).lower()}, "
+            f"columns = {{{', '.join(cols)}}})"
         )
 
 
+class _Scratch:
+    """The one temporary directory of a ledger being opened, made when first needed."""
+
+    def __init__(self, workdir: str | Path | None) -> None:
+        self.workdir = workdir
+        self.path: Path | None = None
+
+    def dir(self) -> Path:
+        if self.path is None:
+            self.path = Path(tempfile.mkdtemp(prefix="tracker-ledger-", dir=self.workdir))
+        return self.path
+
+    def discard(self) -> None:
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path = None
+
+
 def open_ledger(
-    path: str | Path,
+    source: str | Path | BinaryIO,
     *,
+    name: str | None = None,
     sheet: str | None = None,
     workdir: str | Path | None = None,
     max_csv_bytes: int = MAX_CSV_BYTES,
     max_xlsx_bytes: int = MAX_XLSX_BYTES,
 ) -> Ledger:
-    """Open ``path`` as a ledger: hash it, detect its format and encoding, check its shape.
+    """Open ``source`` as a ledger: hash it, detect its format and encoding, check its shape.
 
-    Accepts CSV (UTF-8, UTF-8 with BOM, CP949/EUC-KR; comma, tab, semicolon or pipe delimited)
-    and XLSX. Refuses, with ValidationFailed saying why: empty files, a header with no data
-    rows, NUL bytes (binary or UTF-16/32 text), text that is neither UTF-8 nor Korean CP949,
-    ``.xlsx`` files that are not zip archives, zip archives that are not workbooks, workbooks
-    whose members would inflate beyond the limits (zip bombs), and a workbook with several
-    sheets when ``sheet`` is not given (the message lists the sheet names). Size limits raise
-    :class:`LedgerTooLarge`. Temporary files live under ``workdir`` (or the system temp dir)
-    until :meth:`Ledger.close`.
+    ``source`` is a path or a readable binary stream (copied to a temporary file first);
+    ``name`` is how messages and reports call it (default: the path's file name). The reader
+    is chosen by content, so a path without a suffix (a vault object) reads like any other.
+
+    Accepts CSV (UTF-8, UTF-8 with BOM, CP949/EUC-KR; comma, tab, semicolon or pipe delimited;
+    quoted cells may hold line breaks) and XLSX. Refuses, with ValidationFailed saying why:
+    empty files, a header with no data rows, NUL bytes (binary or UTF-16/32 text), text that
+    is neither UTF-8 nor Korean CP949, other kinds of file (PDF, images, Word…), ``.xlsx``
+    files that are not zip archives, zip archives that are not workbooks, workbooks whose
+    members would inflate beyond the limits (zip bombs) or whose declared sizes lie, and a
+    workbook with several sheets when ``sheet`` is not given (the message lists the sheet
+    names). Size limits raise :class:`LedgerTooLarge`. Temporary files live under ``workdir``
+    (or the system temp dir) until :meth:`Ledger.close`.
     """
-    src = Path(path)
-    if not src.is_file():
-        raise NotFound(f"file not found: {src}")
+    scratch = _Scratch(workdir)
+    try:
+        if isinstance(source, str | Path):
+            src = Path(source)
+            if not src.is_file():
+                raise NotFound(f"file not found: {src}")
+            name = name or src.name
+        else:
+            name = name or Path(str(getattr(source, "name", "") or "ledger")).name
+            src = scratch.dir() / "original"
+            _copy_stream(source, src, name, max(max_csv_bytes, max_xlsx_bytes))
+        return _open(src, name, sheet, scratch, max_csv_bytes, max_xlsx_bytes)
+    except BaseException:
+        scratch.discard()
+        raise
+
+
+def _copy_stream(source: BinaryIO, dest: Path, name: str, limit: int) -> None:
+    copied = 0
+    with dest.open("wb") as out:
+        while chunk := source.read(CHUNK_BYTES):
+            copied += len(chunk)
+            if copied > limit:
+                raise LedgerTooLarge(
+                    [("file", f"{name} is larger than {limit:,} bytes, the limit for a ledger")]
+                )
+            out.write(chunk)
+
+
+_ZIP_TYPES = frozenset(
+    {sniff.XLSX, sniff.ZIP, sniff.DOCX, sniff.PPTX, sniff.HWPX, sniff.JAR, sniff.APK}
+)
+_OLE_TYPES = frozenset(
+    {sniff.OLE2, sniff.XLS, sniff.DOC, sniff.PPT, sniff.MSG, sniff.HWP, sniff.MSI}
+)
+
+
+def _open(
+    src: Path,
+    name: str,
+    sheet: str | None,
+    scratch: _Scratch,
+    max_csv_bytes: int,
+    max_xlsx_bytes: int,
+) -> Ledger:
     size = src.stat().st_size
     if size == 0:
-        raise ValidationFailed([("file", f"{src.name} is empty")])
+        raise ValidationFailed([("file", f"{name} is empty")])
     with src.open("rb") as f:
-        head = f.read(8)
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _open_xlsx(src, size, sheet=sheet, workdir=workdir, max_bytes=max_xlsx_bytes)
-    if src.suffix.lower() in (".xlsx", ".xlsm"):
+        found = sniff.sniff_file(f, name)
+    kind = found.media_type
+    if kind in _ZIP_TYPES and kind not in (sniff.XLSX, sniff.ZIP):
         raise ValidationFailed(
-            [("file", f"{src.name} is not a valid XLSX workbook (it is not a zip archive)")]
+            [("file", f"{name} is not a workbook (content: {found.label}); save it as XLSX or CSV")]
         )
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
+    if kind in _ZIP_TYPES:
+        # A plain "ZIP" may still be a workbook whose parts the sniffer did not see;
+        # zip_facts reads the central directory and tells.
+        return _open_xlsx(src, name, size, sheet=sheet, scratch=scratch, max_bytes=max_xlsx_bytes)
+    if sniff.file_extension(name) in ("xlsx", "xlsm"):
+        # The name is only a hint, but it tells what the sender meant to send.
         raise ValidationFailed(
-            [("file", f"{src.name} is a legacy .xls (OLE) file; save it as .xlsx or CSV")]
+            [("file", f"{name} is not a valid XLSX workbook (it is not a zip archive)")]
         )
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if kind == sniff.XLS or (kind in _OLE_TYPES and sniff.file_extension(name) == "xls"):
         raise ValidationFailed(
-            [("file", f"{src.name} is UTF-16 text; save it as CSV UTF-8 or CP949")]
+            [("file", f"{name} is a legacy .xls (OLE) file; save it as .xlsx or CSV")]
+        )
+    if found.charset == "utf-16":
+        raise ValidationFailed([("file", f"{name} is UTF-16 text; save it as CSV UTF-8 or CP949")])
+    if found.charset is None and kind != sniff.UNKNOWN:
+        raise ValidationFailed(
+            [("file", f"{name} is not a CSV or XLSX ledger (content: {found.label})")]
         )
     if size > max_csv_bytes:
         raise LedgerTooLarge(
-            [("file", f"{src.name} is {size:,} bytes; the limit for CSV is {max_csv_bytes:,}")]
+            [("file", f"{name} is {size:,} bytes; the limit for CSV is {max_csv_bytes:,}")]
         )
-    return _open_csv(src, size, workdir=workdir)
+    return _open_csv(src, name, size, scratch=scratch)
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -197,7 +282,7 @@ class _Scan:
     interior_blank_line: bool
 
 
-def _scan(src: Path) -> _Scan:
+def _scan(src: Path, name: str) -> _Scan:
     """One pass: hash, refuse NUL bytes, check UTF-8, look for blank lines inside the data."""
     digest = hashlib.sha256()
     decoder: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")("strict")
@@ -212,7 +297,7 @@ def _scan(src: Path) -> _Scan:
                     [
                         (
                             "file",
-                            f"{src.name} contains NUL bytes: it is binary data or UTF-16/UTF-32 "
+                            f"{name} contains NUL bytes: it is binary data or UTF-16/UTF-32 "
                             "text, not a CSV in UTF-8 or CP949",
                         )
                     ]
@@ -242,64 +327,50 @@ def _scan(src: Path) -> _Scan:
     return _Scan(digest.hexdigest(), decoder is not None, interior)
 
 
-def _open_csv(src: Path, size: int, *, workdir: str | Path | None) -> Ledger:
-    scan = _scan(src)
-    tmp: Path | None = None
+def _open_csv(src: Path, name: str, size: int, *, scratch: _Scratch) -> Ledger:
+    scan = _scan(src, name)
     path = src
     if scan.utf8:
         with src.open("rb") as f:
             encoding = "utf-8-sig" if f.read(3) == codecs.BOM_UTF8 else "utf-8"
         if _GLOB.search(str(src.resolve())):
             # DuckDB expands glob characters in paths; read through a plain-named link.
-            tmp = Path(tempfile.mkdtemp(prefix="tracker-ledger-", dir=workdir))
-            path = tmp / "source.csv"
+            path = scratch.dir() / "source.csv"
             path.symlink_to(src.resolve())
     else:
         encoding = "cp949"
-        tmp = Path(tempfile.mkdtemp(prefix="tracker-ledger-", dir=workdir))
-        path = tmp / "transcoded.csv"
-        try:
-            _transcode_cp949(src, path)
-        except ValidationFailed:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-    try:
-        headers, delimiter, has_data = _read_header(path, src.name)
-        if not has_data:
-            raise ValidationFailed([("file", f"{src.name} has a header but no data rows")])
-        row_column = None
-        blank_rows = 0
-        if scan.interior_blank_line:
-            # DuckDB skips blank lines, which would shift every later row number. Rewrite the
-            # file with the original row numbers in an extra column instead.
-            if tmp is None:
-                tmp = Path(tempfile.mkdtemp(prefix="tracker-ledger-", dir=workdir))
-            out = tmp / "numbered.csv"
-            row_column = row_column_name(headers)
-            blank_rows, data_rows = _renumber(path, out, src.name, delimiter, headers, row_column)
-            if data_rows == 0:
-                raise ValidationFailed([("file", f"{src.name} has a header but no data rows")])
-            path, delimiter = out, ","
-    except ValidationFailed:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        path = scratch.dir() / "transcoded.csv"
+        _transcode_cp949(src, path, name)
+    headers, delimiter, has_data = _read_header(path, name)
+    if not has_data:
+        raise ValidationFailed([("file", f"{name} has a header but no data rows")])
+    row_column = None
+    blank_rows = 0
+    if scan.interior_blank_line:
+        # DuckDB skips blank lines, which would shift every later row number. Rewrite the
+        # file with the original row numbers in an extra column instead.
+        out = scratch.dir() / "numbered.csv"
+        row_column = row_column_name(headers)
+        blank_rows, data_rows = _renumber(path, out, name, delimiter, headers, row_column)
+        if data_rows == 0:
+            raise ValidationFailed([("file", f"{name} has a header but no data rows")])
+        path, delimiter = out, ","
     return Ledger(
         path=path,
         headers=headers,
         sha256=scan.sha256,
         encoding=encoding,
         format="csv",
-        name=src.name,
+        name=name,
         size=size,
         delimiter=delimiter,
         row_column=row_column,
         blank_rows=blank_rows,
-        _workdir=tmp,
+        _workdir=scratch.path,
     )
 
 
-def _transcode_cp949(src: Path, dest: Path) -> None:
+def _transcode_cp949(src: Path, dest: Path, name: str) -> None:
     """Stream CP949 → UTF-8; refuse undecodable bytes and text that is not plausibly Korean."""
     decoder = codecs.getincrementaldecoder("cp949")("strict")
     sample: str | None = ""  # None once judged
@@ -315,7 +386,7 @@ def _transcode_cp949(src: Path, dest: Path) -> None:
                     [
                         (
                             "file",
-                            f"{src.name} is neither UTF-8 nor CP949 (EUC-KR) text "
+                            f"{name} is neither UTF-8 nor CP949 (EUC-KR) text "
                             f"(undecodable bytes near byte {offset + exc.start:,}); "
                             "save it as CSV UTF-8",
                         )
@@ -329,7 +400,7 @@ def _transcode_cp949(src: Path, dest: Path) -> None:
                             [
                                 (
                                     "file",
-                                    f"{src.name} is not UTF-8 and does not read as Korean CP949 "
+                                    f"{name} is not UTF-8 and does not read as Korean CP949 "
                                     "(EUC-KR) text either (Shift-JIS or another encoding?); "
                                     "save it as CSV UTF-8",
                                 )
@@ -429,22 +500,22 @@ def _renumber(
 
 
 def _open_xlsx(
-    src: Path, size: int, *, sheet: str | None, workdir: str | Path | None, max_bytes: int
+    src: Path, name: str, size: int, *, sheet: str | None, scratch: _Scratch, max_bytes: int
 ) -> Ledger:
     if size > max_bytes:
         raise LedgerTooLarge(
-            [("file", f"{src.name} is {size:,} bytes; the limit for XLSX is {max_bytes:,}")]
+            [("file", f"{name} is {size:,} bytes; the limit for XLSX is {max_bytes:,}")]
         )
-    facts = xlsx.zip_facts(src)
+    facts = xlsx.zip_facts(src, name)
     bomb = "refusing it as a possible zip bomb"
     if facts.members > MAX_XLSX_MEMBERS:
-        raise ValidationFailed([("file", f"{src.name} holds {facts.members:,} files; {bomb}")])
+        raise ValidationFailed([("file", f"{name} holds {facts.members:,} files; {bomb}")])
     if facts.uncompressed > MAX_XLSX_UNCOMPRESSED:
         raise LedgerTooLarge(
             [
                 (
                     "file",
-                    f"{src.name} would inflate to {facts.uncompressed:,} bytes "
+                    f"{name} would inflate to {facts.uncompressed:,} bytes "
                     f"(limit {MAX_XLSX_UNCOMPRESSED:,}); {bomb}",
                 )
             ]
@@ -454,7 +525,7 @@ def _open_xlsx(
             [
                 (
                     "file",
-                    f"{src.name}: its shared-strings table inflates to {facts.shared_strings:,} "
+                    f"{name}: its shared-strings table inflates to {facts.shared_strings:,} "
                     f"bytes (limit {MAX_XLSX_SHARED_STRINGS:,}); save the sheet as CSV instead",
                 )
             ]
@@ -464,7 +535,7 @@ def _open_xlsx(
             [
                 (
                     "file",
-                    f"{src.name}: {facts.worst_member} inflates {facts.worst_ratio:,.0f}× "
+                    f"{name}: {facts.worst_member} inflates {facts.worst_ratio:,.0f}× "
                     f"(limit {MAX_XLSX_RATIO}×); {bomb}",
                 )
             ]
@@ -473,24 +544,22 @@ def _open_xlsx(
     with src.open("rb") as f:
         while chunk := f.read(CHUNK_BYTES):
             digest.update(chunk)
-    tmp = Path(tempfile.mkdtemp(prefix="tracker-ledger-", dir=workdir))
-    try:
-        dest = tmp / "sheet.csv"
-        found = xlsx.sheet_to_csv(src, dest, sheet)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    # The limits above trust the sizes the zip declares; make sure they are true before
+    # openpyxl inflates anything (a member that inflates past its declared size is refused).
+    xlsx.verify_members(src, name)
+    dest = scratch.dir() / "sheet.csv"
+    found = xlsx.sheet_to_csv(src, dest, sheet, name=name)
     return Ledger(
         path=dest,
         headers=found.headers,
         sha256=digest.hexdigest(),
         encoding=None,
         format="xlsx",
-        name=src.name,
+        name=name,
         size=size,
         delimiter=",",
         sheet=found.name,
         row_column=found.row_column,
         blank_rows=found.blank_rows,
-        _workdir=tmp,
+        _workdir=scratch.path,
     )

@@ -19,7 +19,7 @@ fast path against the Python functions on a table of cases and on random strings
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import duckdb
@@ -53,21 +53,13 @@ _AMOUNT_BAD_ASCII = (
 _DASHES = r"\x{2010}-\x{2015}\x{2212}"
 _BRN_CHARS = rf"^[0-9{_SPACE_CHARS}\-{_DASHES}]*$"
 _BRN_BAD_ASCII = r"[\x21-\x2c\x2e-\x2f\x3a-\x7e]"
-_PHONE_CHARS = rf"^[0-9+{_SPACE_CHARS}\-{_DASHES}]*$"
-_PHONE_BAD_ASCII = r"[\x21-\x2a\x2c\x2e-\x2f\x3a-\x7e]"
-_AREA = (
-    "031|032|033|041|042|043|044|051|052|053|054|055|061|062|063|064|070|080|011|016|017|018|019"
-)
-PHONE_PATTERN = (
-    rf"^(?:02-?\d{{3,4}}-?\d{{4}}|(?:{_AREA})-?\d{{3,4}}-?\d{{4}}"
-    r"|010-?\d{4}-?\d{4}|1[568]\d{2}-?\d{4})$"
-)
+# Printable ASCII no phone number may contain: digits, space, ( ) + - . are the only ones.
+_PHONE_BAD_ASCII = r"[\x21-\x27\x2a\x2c\x2f\x3a-\x7e]"
+# The spelling nearly every phone cell has: digits, with spaces or hyphens between them.
+_PHONE_SIMPLE = r"[ \-]*[0-9][0-9 \-]*"
 
 MAX_AMOUNT = 2**63 - 1
 _BRN_SEPARATORS = rf"[{_SPACE_CHARS}\-{_DASHES}]+"
-_PHONE_DASH = f"[{_DASHES}]"
-_PHONE_HYPHEN = f"[{_SPACE_CHARS}]*-[{_SPACE_CHARS}]*"
-_PHONE_SPACES = f"[{_SPACE_CHARS}]+"
 
 
 def sql_literal(text: str) -> str:
@@ -153,29 +145,53 @@ CREATE OR REPLACE TEMP MACRO brn_ok(s, d) AS CASE
     ELSE py_brn(s)
 END;
 
-CREATE OR REPLACE TEMP MACRO phone_canonical(s) AS CASE
-    WHEN regexp_full_match(s, '[0-9]+(-[0-9]+)*') THEN s
-    ELSE regexp_replace(regexp_replace(regexp_replace(
-            trim(s, {_lit(SPACES)}),
-            {_lit(_PHONE_DASH)}, '-', 'g'),
-        {_lit(_PHONE_HYPHEN)}, '-', 'g'),
-        {_lit(_PHONE_SPACES)}, '-', 'g')
+CREATE OR REPLACE TEMP MACRO phone_digits(s) AS CASE
+    WHEN length(s) <= 100 AND regexp_full_match(s, {_lit(_PHONE_SIMPLE)})
+        THEN regexp_replace(s, '[- ]', '', 'g')
 END;
 
-CREATE OR REPLACE TEMP MACRO phone_international(c) AS CASE
-    WHEN NOT starts_with(c, '+82') THEN c
-    WHEN starts_with(ltrim(substr(c, 4), '-'), '0') THEN ''
-    ELSE '0' || ltrim(substr(c, 4), '-')
-END;
-
-CREATE OR REPLACE TEMP MACRO phone_ok(s, c) AS CASE
+CREATE OR REPLACE TEMP MACRO phone_ok(s, d) AS CASE
     WHEN s IS NULL THEN false
-    WHEN regexp_matches(s, {_lit(_PHONE_CHARS)})
-        THEN regexp_matches(phone_international(c), {_lit(PHONE_PATTERN)})
+    WHEN d IS NOT NULL AND NOT regexp_matches(d, '^(?:00|08|82)') THEN CASE
+        WHEN starts_with(d, '0') THEN {{phone_national}}
+        ELSE {{phone_uan}}
+    END
     WHEN regexp_matches(s, {_lit(_PHONE_BAD_ASCII)}) THEN false
     ELSE py_phone(s)
 END;
 """
+
+
+def _kind_sql(column: str, pattern: str, lengths: tuple[int, ...]) -> str:
+    length = f"length({column}) IN ({', '.join(map(str, lengths))}) AND " if lengths else ""
+    return f"({length}regexp_full_match({column}, {_lit(pattern)}))"
+
+
+def _phone_sql() -> dict[str, str]:
+    """The phone checks of ``tracker.domain.phones`` in SQL, from the same metadata.
+
+    For digits (spaces and hyphens removed) that start with a single trunk 0, phonenumbers
+    strips the 0 and calls the rest valid when it matches the general pattern and one kind's
+    pattern, each with its possible lengths. Digits without the trunk 0 are valid only as a
+    representative number (1588-1234). Digits starting 00 (an international prefix), 08 (a
+    carrier code may follow) or 82 (the country code without +) go to Python.
+    """
+    from tracker.domain.phones import kr_number_kinds
+
+    kinds = kr_number_kinds()
+
+    def national(column: str) -> str:
+        general = _kind_sql(column, *kinds["general"])
+        any_kind = " OR ".join(_kind_sql(column, *v) for k, v in kinds.items() if k != "general")
+        return f"({general} AND ({any_kind}))"
+
+    uan = kinds.get("uan")
+    return {
+        "phone_national": national("substr(d, 2)"),
+        "phone_uan": (
+            f"({_kind_sql('d', *kinds['general'])} AND {_kind_sql('d', *uan)})" if uan else "false"
+        ),
+    }
 
 
 def default_threads() -> int:
@@ -200,12 +216,34 @@ def reading(name: str) -> Iterator[None]:
     ValidationFailed naming the file and the line. Other DuckDB errors pass through."""
     try:
         yield
-    except duckdb.InvalidInputException as exc:
+    except duckdb.Error as exc:
+        # Some CSV refusals come as InvalidInputException, others (e.g. from the parallel
+        # reader) as a plain duckdb.Error; all of them name "CSV".
         if "CSV" not in str(exc):
             raise
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
         detail = " ".join(lines[:3]).removeprefix("Invalid Input Error: ")
         raise ValidationFailed([("file", f"cannot read {name} as CSV: {detail}")]) from None
+
+
+def execute_csv(
+    con: duckdb.DuckDBPyConnection,
+    statement: Callable[[str], str],
+    source: Callable[..., str],
+) -> None:
+    """Run ``statement(source(parallel=True))``; again with ``parallel=False`` when DuckDB's
+    parallel reader refuses the file.
+
+    The parallel reader cannot pad short rows with NULLs in a file with line breaks inside
+    quoted cells (Excel's Alt+Enter in a memo or address). The single-threaded reader can, so
+    such a file is read again that way: a statement that failed created nothing.
+    """
+    try:
+        con.execute(statement(source(parallel=True)))
+    except duckdb.Error as exc:
+        if "parallel=false" not in str(exc):
+            raise
+        con.execute(statement(source(parallel=False)))
 
 
 def trimmed_sql(column: str) -> str:
@@ -236,10 +274,10 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
 
     Macros: ``amount_parts(text)`` → struct, ``amount_from_parts(struct)`` → BIGINT or NULL
     (fast path), ``amount_or_fallback(text, fast)`` → BIGINT or NULL (the final answer);
-    ``brn_ok(text, brn_digits(text))``; ``phone_ok(text, phone_canonical(text))``.
+    ``brn_ok(text, brn_digits(text))``; ``phone_ok(text, phone_digits(text))``.
 
     The checks take their prepared form as a second argument because DuckDB expands a macro's
-    argument at every use: compute ``brn_digits``/``phone_canonical`` into a column first and
+    argument at every use: compute ``brn_digits``/``phone_digits`` into a column first and
     pass the column, or the regex runs a dozen times per cell.
     """
     con.create_function(
@@ -247,7 +285,10 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.create_function("py_brn", _py_brn, [VARCHAR], BOOLEAN, side_effects=False)
     con.create_function("py_phone", _py_phone, [VARCHAR], BOOLEAN, side_effects=False)
-    con.execute(_MACROS)
+    macros = _MACROS
+    for name, text in _phone_sql().items():
+        macros = macros.replace(f"{{{name}}}", text)
+    con.execute(macros)
 
 
 def amount_fast_sql(column: str) -> str:

@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from ..domain.amounts import AmountError, parse_amount
@@ -22,7 +22,7 @@ from ..errors import TrackerError, ValidationFailed
 from ..models import Analysis, Evidence, Fact, Figure, Matter, Party, User, utcnow
 from ..models.enums import Role
 from ..vault.backend import VaultBackend
-from . import access, audit, evidence
+from . import access, audit, evidence, jobstate
 from .checks import N_, Checks
 
 METRICS = ("issuance_fee", "outstanding_balance", "merchant_count", "user_count", "other")
@@ -270,28 +270,54 @@ def request_audit(
     return analysis
 
 
-def _progress(engine: Engine, analysis_id: int, **values) -> None:
-    # A single UPDATE, so on SQLite the write waits for the lock instead of failing on a
-    # snapshot another process made stale (see reminders._finish).
-    with Session(engine) as s:
-        s.exec(update(Analysis).where(Analysis.id == analysis_id).values(**values))
-        s.commit()
+def _progress(job: jobstate.Job, analysis_id: int, **values) -> None:
+    # A single guarded UPDATE: on SQLite it waits for the lock instead of failing on a snapshot
+    # another process made stale (see reminders._finish), and it raises JobStopped once this
+    # run no longer holds the row (cancelled, or swept).
+    job.set(**values)
 
 
-def _local_copy(vault: VaultBackend, item: Evidence, workdir: Path) -> Path:
+def open_exhibit_ledger(vault: VaultBackend, item: Evidence, *, sheet=None, workdir=None):
+    """Open an exhibit as a ledger under its original file name (for messages and reports).
+
+    The reader follows the content, so the vault's suffix-less object file is read in place;
+    a backend without local files (S3) hands a stream, copied to a temporary file that
+    closing the ledger removes.
+    """
+    from ..reconcile import open_ledger
+
     hint = vault.path_hint(item.sha256)
+    name = item.original_filename or item.display_name
     if hint is not None:
-        return hint
-    target = workdir / item.sha256
-    with vault.open(item.sha256) as src, open(target, "wb") as dst:
-        shutil.copyfileobj(src, dst, 1024 * 1024)
-    return target
+        return open_ledger(hint, name=name, sheet=sheet or None, workdir=workdir)
+    with vault.open(item.sha256) as stream:
+        return open_ledger(stream, name=name, sheet=sheet or None, workdir=workdir)
+
+
+def ledger_columns(vault: VaultBackend, item: Evidence, sheet=None) -> tuple[list, dict]:
+    """An exhibit's ledger headers and the suggested key and amount columns."""
+    from ..reconcile import suggest_columns
+
+    with open_exhibit_ledger(vault, item, sheet=sheet) as ledger:
+        headers = list(ledger.headers)
+    return headers, suggest_columns(headers)
 
 
 def run(*, engine: Engine, vault: VaultBackend, analysis_id: int) -> Analysis:
-    """Run a queued analysis and store its outputs as exhibits. Failures are recorded on the
-    analysis (status ``failed`` with the reason), never half-stored as exhibits."""
-    from ..reconcile import open_ledger, reconcile
+    """Run a queued analysis once and store its outputs as exhibits. One another process runs,
+    or one cancelled, is left alone. Any failure is recorded on the analysis (status
+    ``failed``, a reason code shown in the reader's language, details in the log), never
+    half-stored as exhibits; the row is never left ``running``."""
+    job = jobstate.Job(engine, Analysis, analysis_id, "analysis")
+    if job.claim():
+        with jobstate.running(job):
+            _analyse(job, engine=engine, vault=vault, analysis_id=analysis_id)
+    with Session(engine, expire_on_commit=False) as s:
+        return s.get(Analysis, analysis_id)
+
+
+def _analyse(job: jobstate.Job, *, engine: Engine, vault: VaultBackend, analysis_id: int):
+    from ..reconcile import reconcile
     from ..reconcile.audit import audit as audit_dataset
 
     with Session(engine, expire_on_commit=False) as s:
@@ -299,7 +325,7 @@ def run(*, engine: Engine, vault: VaultBackend, analysis_id: int) -> Analysis:
         params = json.loads(analysis.params)
         left = s.get(Evidence, analysis.left_evidence_id)
         right = s.get(Evidence, analysis.right_evidence_id) if analysis.right_evidence_id else None
-    _progress(engine, analysis_id, status="running", progress=10)
+    _progress(job, analysis_id, progress=10)
     workdir = Path(tempfile.mkdtemp(prefix="tracker-analysis-"))
     try:
         out_dir = workdir / "out"
@@ -307,17 +333,13 @@ def run(*, engine: Engine, vault: VaultBackend, analysis_id: int) -> Analysis:
         names = {}
         try:
             if analysis.kind == "reconcile":
-                lledger = open_ledger(
-                    _local_copy(vault, left, workdir),
-                    sheet=params.get("sheet_left"),
-                    workdir=workdir,
+                lledger = open_exhibit_ledger(
+                    vault, left, sheet=params.get("sheet_left"), workdir=workdir
                 )
-                rledger = open_ledger(
-                    _local_copy(vault, right, workdir),
-                    sheet=params.get("sheet_right"),
-                    workdir=workdir,
+                rledger = open_exhibit_ledger(
+                    vault, right, sheet=params.get("sheet_right"), workdir=workdir
                 )
-                _progress(engine, analysis_id, progress=40)
+                _progress(job, analysis_id, progress=40)
                 result = reconcile(
                     lledger,
                     rledger,
@@ -329,32 +351,20 @@ def run(*, engine: Engine, vault: VaultBackend, analysis_id: int) -> Analysis:
                 )
                 summary = result.to_json()
             else:
-                ledger = open_ledger(
-                    _local_copy(vault, left, workdir), sheet=params.get("sheet"), workdir=workdir
+                ledger = open_exhibit_ledger(
+                    vault, left, sheet=params.get("sheet"), workdir=workdir
                 )
-                _progress(engine, analysis_id, progress=40)
+                _progress(job, analysis_id, progress=40)
                 report = audit_dataset(
                     ledger, params["profile"], params.get("mapping") or None, out_dir=out_dir
                 )
                 summary = report.to_json()
         except TrackerError as err:
-            message = (
-                "; ".join(m for _f, m in err.errors)
-                if isinstance(err, ValidationFailed)
-                else err.message
-            )
-            _progress(
-                engine,
-                analysis_id,
-                status="failed",
-                error=message,
-                progress=100,
-                finished_at=utcnow(),
-            )
-            with Session(engine) as s:
-                return s.get(Analysis, analysis_id)
-        _progress(engine, analysis_id, progress=80)
+            job.fail_on_purpose(err)
+            return
+        _progress(job, analysis_id, progress=80)
         with Session(engine, expire_on_commit=False) as s:
+            job.hold(s)  # first: still ours (not cancelled), and the write lock on SQLite
             row = s.get(Analysis, analysis_id)
             matter = s.get(Matter, row.matter_id)
             actor = audit.Actor(None, f"analysis:{row.id}")
@@ -395,6 +405,35 @@ def run(*, engine: Engine, vault: VaultBackend, analysis_id: int) -> Analysis:
             return row
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def retry(*, session: Session, actor: User, matter_id: int, analysis_id: int) -> Analysis:
+    """Queue a failed or cancelled analysis again (editors; audited). The caller starts it."""
+    access.matter_for(session, actor, matter_id, Role.EDITOR)
+    access.in_matter(session.get(Analysis, analysis_id), matter_id)
+    jobstate.retry(session=session, actor=actor, model=Analysis, row_id=analysis_id)
+    return session.get(Analysis, analysis_id)
+
+
+def cancel(*, session: Session, actor: User, matter_id: int, analysis_id: int) -> Analysis:
+    """Stop a queued or running analysis (editors; audited): no output is stored."""
+    access.matter_for(session, actor, matter_id, Role.EDITOR)
+    access.in_matter(session.get(Analysis, analysis_id), matter_id)
+    jobstate.cancel(session=session, actor=actor, model=Analysis, row_id=analysis_id)
+    return session.get(Analysis, analysis_id)
+
+
+def current(*, session: Session, actor: User, matter_id: int, analysis_id: int) -> Analysis:
+    """A member's view of an analysis, after checking that one shown as running still has a
+    live worker (otherwise it is marked failed now, with the reason)."""
+    access.matter_for(session, actor, matter_id)
+    row = access.in_matter(session.get(Analysis, analysis_id), matter_id)
+    if row.status in jobstate.ACTIVE:
+        session.commit()
+        if jobstate.sweep(session.get_bind(), only=(Analysis, analysis_id)):
+            session.expire_all()
+            row = session.get(Analysis, analysis_id)
+    return row
 
 
 def analyses_of(session: Session, matter_id: int) -> list[Analysis]:

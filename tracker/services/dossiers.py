@@ -13,11 +13,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from ..domain.calendar import format_day, kst_today
-from ..errors import NotFound, TrackerError, ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..models import (
     Analysis,
     Dossier,
@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..models.enums import OPEN_ITEM_STATUSES, Role
 from ..vault.backend import VaultBackend
-from . import access, audit, demands, evidence, records
+from . import access, audit, demands, evidence, jobstate, records
 from .checks import N_
 from .discrepancies import matrix
 
@@ -426,78 +426,96 @@ def request_build(
     return dossier
 
 
-def _set(engine: Engine, dossier_id: int, **values) -> None:
-    # A single UPDATE, so on SQLite the write waits for the lock instead of failing on a
-    # snapshot another process made stale (see reminders._finish).
-    with Session(engine) as s:
-        s.exec(update(Dossier).where(Dossier.id == dossier_id).values(**values))
-        s.commit()
+def _known_failures() -> dict[type, str]:
+    from ..dossier.errors import (
+        AssetRefused,
+        ContextInvalid,
+        ExhibitIntegrityError,
+        MissingGlyph,
+        RenderFailed,
+        SigningFailed,
+    )
+
+    # A context our own code built wrong, or a refused asset, is a bug: "unexpected", with the
+    # details in the log.
+    return {
+        ContextInvalid: "unexpected",
+        AssetRefused: "unexpected",
+        ExhibitIntegrityError: "exhibit_integrity",
+        MissingGlyph: "missing_glyph",
+        RenderFailed: "render_failed",
+        SigningFailed: "signing_failed",
+    }
+
+
+def _set(job: jobstate.Job, dossier_id: int, **values) -> None:
+    # A single guarded UPDATE: on SQLite it waits for the lock instead of failing on a snapshot
+    # another process made stale (see reminders._finish), and it raises JobStopped once this
+    # run no longer holds the row (cancelled, or swept).
+    job.set(**values)
 
 
 def run_build(
     *, engine: Engine, vault: VaultBackend, settings, dossier_id: int, sign: bool = True
 ) -> Dossier:
-    """Build, sign, store and register a requested dossier. A failure is recorded on the row
-    (status ``failed`` with the reason) and nothing is stored."""
+    """Build, sign, store and register a queued dossier. It runs once: a dossier another
+    process runs, or one cancelled, is left alone. Any failure is recorded on the row (status
+    ``failed``, a reason code shown in the reader's language, details in the log) and nothing
+    is stored; the row is never left ``running``."""
+    job = jobstate.Job(engine, Dossier, dossier_id, "dossier")
+    if job.claim():
+        with jobstate.running(job, _known_failures()):
+            _build(job, engine, vault, settings, dossier_id, sign)
+    with Session(engine, expire_on_commit=False) as s:
+        return s.get(Dossier, dossier_id)
+
+
+def _build(job, engine: Engine, vault: VaultBackend, settings, dossier_id: int, sign: bool):
     from ..dossier.build import build_dossier
 
+    _set(job, dossier_id, progress=10)
     with Session(engine, expire_on_commit=False) as s:
         row = s.get(Dossier, dossier_id)
         matter = s.get(Matter, row.matter_id)
         options = json.loads(row.options)
-        _set(engine, dossier_id, status="running", progress=10)
-        try:
-            context = build_context(
-                s,
-                vault,
-                matter,
-                number=row.number,
-                purpose=row.purpose,
-                lang=row.lang,
-                generated_at=row.generated_at,
-                prepared_by=options.get("prepared_by") or row.built_by,
-                sections=options.get("sections"),
-                date_from=date.fromisoformat(options["date_from"])
-                if options.get("date_from")
-                else None,
-                date_to=date.fromisoformat(options["date_to"]) if options.get("date_to") else None,
-                evidence_ids=options.get("evidence_ids"),
-            )
-            _set(engine, dossier_id, progress=30)
-            last = {"shown": 30}
+        context = build_context(
+            s,
+            vault,
+            matter,
+            number=row.number,
+            purpose=row.purpose,
+            lang=row.lang,
+            generated_at=row.generated_at,
+            prepared_by=options.get("prepared_by") or row.built_by,
+            sections=options.get("sections"),
+            date_from=date.fromisoformat(options["date_from"])
+            if options.get("date_from")
+            else None,
+            date_to=date.fromisoformat(options["date_to"]) if options.get("date_to") else None,
+            evidence_ids=options.get("evidence_ids"),
+        )
+        s.commit()
+    _set(job, dossier_id, progress=30)
+    last = {"shown": 30}
 
-            def progress(percent: int) -> None:
-                # The engine's 0–100 maps onto 30–90 here; write only real steps forward.
-                value = 30 + percent * 60 // 100
-                if value >= last["shown"] + 5:
-                    last["shown"] = value
-                    _set(engine, dossier_id, progress=value)
+    def progress(percent: int) -> None:
+        # The engine's 0–100 maps onto 30–90 here; write only real steps forward.
+        value = 30 + percent * 60 // 100
+        if value >= last["shown"] + 5:
+            last["shown"] = value
+            _set(job, dossier_id, progress=value)
 
-            result = build_dossier(
-                context,
-                out_path=None,
-                signer=signer_config(settings) if sign else None,
-                workdir=settings.instance_dir / "dossier-cache",
-                on_progress=progress,
-            )
-        except TrackerError as err:
-            message = (
-                "; ".join(m for _f, m in err.errors)
-                if isinstance(err, ValidationFailed)
-                else err.message
-            )
-            _set(
-                engine,
-                dossier_id,
-                status="failed",
-                error=message or type(err).__name__,
-                progress=100,
-                finished_at=utcnow(),
-            )
-            return s.get(Dossier, dossier_id)
-    _set(engine, dossier_id, progress=90)
+    result = build_dossier(
+        context,
+        out_path=None,
+        signer=signer_config(settings) if sign else None,
+        workdir=settings.instance_dir / "dossier-cache",
+        on_progress=progress,
+    )
+    _set(job, dossier_id, progress=90)  # also the last check that nobody cancelled it
     stored = vault.put_stream(io.BytesIO(result.pdf_bytes))
     with Session(engine, expire_on_commit=False) as s:
+        job.hold(s)
         row = s.get(Dossier, dossier_id)
         by_label = {
             evidence.label_of(e, matter.label_scheme): e
@@ -531,7 +549,35 @@ def run_build(
         s.add(row)
         audit.updated(s, f"dossier:{row.number}", row, before, matter_id=row.matter_id)
         s.commit()
-        return row
+
+
+def retry(*, session: Session, actor: User, matter_id: int | str, dossier_id: int) -> Dossier:
+    """Queue a failed or cancelled dossier again (editors; audited). The caller starts it."""
+    matter = access.matter_for(session, actor, matter_id, Role.EDITOR)
+    access.in_matter(session.get(Dossier, dossier_id), matter.id)
+    jobstate.retry(session=session, actor=actor, model=Dossier, row_id=dossier_id)
+    return session.get(Dossier, dossier_id)
+
+
+def cancel(*, session: Session, actor: User, matter_id: int | str, dossier_id: int) -> Dossier:
+    """Stop a queued or running build (editors; audited): nothing is stored."""
+    matter = access.matter_for(session, actor, matter_id, Role.EDITOR)
+    access.in_matter(session.get(Dossier, dossier_id), matter.id)
+    jobstate.cancel(session=session, actor=actor, model=Dossier, row_id=dossier_id)
+    return session.get(Dossier, dossier_id)
+
+
+def current(*, session: Session, actor: User, matter_id: int, dossier_id: int) -> Dossier:
+    """A member's view of a dossier, after checking that a build shown as running still has
+    a live worker (otherwise it is marked failed now, with the reason)."""
+    access.matter_for(session, actor, matter_id)
+    row = access.in_matter(session.get(Dossier, dossier_id), matter_id)
+    if row.status in jobstate.ACTIVE:
+        session.commit()
+        if jobstate.sweep(session.get_bind(), only=(Dossier, dossier_id)):
+            session.expire_all()
+            row = session.get(Dossier, dossier_id)
+    return row
 
 
 def preview(

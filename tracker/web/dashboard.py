@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from ..services import dashboard, deadlines, evidence
+from ..services import dashboard, deadlines, evidence, workers
 from .views import session, today, user
 
 bp = Blueprint("dashboard", __name__)
@@ -18,6 +18,7 @@ def index():
         "dashboard/index.html",
         overview=dashboard.overview(session(), user(), today()),
         integrity=evidence.last_check(session()),
+        workers=workers.health(session()),
         deadlines=deadlines.dashboard(session(), user(), today()),
         today=today(),
     )

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import jobs, storage
-from ..errors import TrackerError, ValidationFailed
-from ..models import Analysis, Evidence
+from ..errors import Conflict, TrackerError, ValidationFailed
+from ..models import Evidence
 from ..models.enums import Role
 from ..services import access, discrepancies, evidence, matters
 from .views import session, user
@@ -108,15 +108,7 @@ def _uploaded_or_chosen(matter_id: int, side: str) -> int | None:
 
 
 def _headers(item: Evidence, sheet: str | None):
-    from ..reconcile import open_ledger, suggest_columns
-
-    vault = storage.vault()
-    ledger = open_ledger(vault.path_hint(item.sha256), sheet=sheet or None)
-    try:
-        headers = list(ledger.headers)
-        return headers, suggest_columns(headers)
-    finally:
-        ledger.close()
+    return discrepancies.ledger_columns(storage.vault(), item, sheet or None)
 
 
 @bp.route("/reconcile", methods=["POST"])
@@ -208,7 +200,9 @@ def audit_data(matter_id: int):
 @login_required
 def analysis(matter_id: int, analysis_id: int):
     matter = access.matter_for(session(), user(), matter_id)
-    row = access.in_matter(session().get(Analysis, analysis_id), matter_id)
+    row = discrepancies.current(
+        session=session(), actor=user(), matter_id=matter_id, analysis_id=analysis_id
+    )
     template = (
         "discrepancies/_progress.html"
         if request.headers.get("HX-Request")
@@ -229,7 +223,35 @@ def analysis(matter_id: int, analysis_id: int):
         left=session().get(Evidence, row.left_evidence_id),
         right=session().get(Evidence, row.right_evidence_id) if row.right_evidence_id else None,
         report=_report(outputs) if row.kind == "audit" and row.status == "done" else None,
+        can_edit=access.role_in(session(), user(), matter_id) in (Role.ADMIN, Role.EDITOR),
     )
+
+
+@bp.route("/analyses/<int:analysis_id>/retry", methods=["POST"])
+@login_required
+def retry(matter_id: int, analysis_id: int):
+    try:
+        discrepancies.retry(
+            session=session(), actor=user(), matter_id=matter_id, analysis_id=analysis_id
+        )
+    except Conflict as err:
+        flash(_(err.message), "error")
+    else:
+        jobs.start_analysis(analysis_id)
+    return redirect(url_for("discrepancies.analysis", matter_id=matter_id, analysis_id=analysis_id))
+
+
+@bp.route("/analyses/<int:analysis_id>/cancel", methods=["POST"])
+@login_required
+def cancel(matter_id: int, analysis_id: int):
+    try:
+        discrepancies.cancel(
+            session=session(), actor=user(), matter_id=matter_id, analysis_id=analysis_id
+        )
+        flash(_("Cancelled."), "success")
+    except Conflict as err:
+        flash(_(err.message), "error")
+    return redirect(url_for("discrepancies.analysis", matter_id=matter_id, analysis_id=analysis_id))
 
 
 def _report(outputs: dict) -> dict | None:

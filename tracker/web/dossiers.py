@@ -19,9 +19,9 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import jobs, storage
-from ..errors import ValidationFailed
-from ..models import Dossier
-from ..services import access, dossiers, evidence
+from ..errors import Conflict, ValidationFailed
+from ..models.enums import Role
+from ..services import access, dossiers, evidence, jobstate
 from .views import session, user
 
 bp = Blueprint("dossiers", __name__, url_prefix="/matters/<int:matter_id>/dossiers")
@@ -80,17 +80,54 @@ def _day(text: str | None) -> date | None:
         raise ValidationFailed([("date_from", "Not a valid date (YYYY-MM-DD).")]) from None
 
 
+@bp.app_template_global("job_reason")
+def job_reason(row) -> str:
+    """Why a dossier or analysis failed, in the reader's language."""
+    return jobstate.reason(row)
+
+
 @bp.route("/<int:dossier_id>")
 @login_required
 def detail(matter_id: int, dossier_id: int):
     matter = access.matter_for(session(), user(), matter_id)
-    row = access.in_matter(session().get(Dossier, dossier_id), matter_id)
+    row = dossiers.current(
+        session=session(), actor=user(), matter_id=matter_id, dossier_id=dossier_id
+    )
     template = (
         "dossiers/_progress.html" if request.headers.get("HX-Request") else "dossiers/detail.html"
     )
     return render_template(
-        template, matter=matter, dossier=row, inside=json.loads(row.exhibits or "[]")
+        template,
+        matter=matter,
+        dossier=row,
+        inside=json.loads(row.exhibits or "[]"),
+        can_edit=access.role_in(session(), user(), matter_id) in (Role.ADMIN, Role.EDITOR),
     )
+
+
+@bp.route("/<int:dossier_id>/retry", methods=["POST"])
+@login_required
+def retry(matter_id: int, dossier_id: int):
+    try:
+        row = dossiers.retry(
+            session=session(), actor=user(), matter_id=matter_id, dossier_id=dossier_id
+        )
+    except Conflict as err:
+        flash(_(err.message), "error")
+    else:
+        jobs.start_dossier(row.id)
+    return redirect(url_for("dossiers.detail", matter_id=matter_id, dossier_id=dossier_id))
+
+
+@bp.route("/<int:dossier_id>/cancel", methods=["POST"])
+@login_required
+def cancel(matter_id: int, dossier_id: int):
+    try:
+        dossiers.cancel(session=session(), actor=user(), matter_id=matter_id, dossier_id=dossier_id)
+        flash(_("Cancelled."), "success")
+    except Conflict as err:
+        flash(_(err.message), "error")
+    return redirect(url_for("dossiers.detail", matter_id=matter_id, dossier_id=dossier_id))
 
 
 @bp.route("/<int:dossier_id>/download")

@@ -88,6 +88,7 @@ LABELS = {
         "running": _l("Running"),
         "done": _l("Done"),
         "failed": _l("Failed"),
+        "cancelled": _l("Cancelled"),
     },
     "purpose": {
         "civil": _l("Civil"),

@@ -1,0 +1,167 @@
+"""Real-use uploads through the browser routes: workbooks, multi-line cells, formula keys."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from openpyxl import Workbook
+from sqlmodel import select
+
+from tests.conftest import login
+from tests.factories import make_matter, make_user
+from tracker.models import Analysis, Evidence
+
+
+@pytest.fixture
+def owner_matter(session):
+    owner = make_user(session)
+    matter = make_matter(session, owner, reference="2022-법무-009")
+    return owner, matter
+
+
+def xlsx_bytes(rows: list[list[object]], title: str = "정산") -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+LEFT_XLSX = [["가맹점ID", "정산금액"], ["0000007", 1000], ["002", 2500], ["003", 900]]
+RIGHT_CSV = b"merchant_id,amount\n0000007,1000\n002,2000\n004,7\n"
+
+
+def _reconcile(client, matter, left, right, columns):
+    step1 = client.post(
+        f"/matters/{matter.id}/discrepancies/reconcile",
+        data={"left_file": left, "right_file": right},
+        content_type="multipart/form-data",
+    )
+    return step1
+
+
+def _run_columns(client, session, matter, columns: dict, **extra):
+    left, right = session.exec(select(Evidence).order_by(Evidence.id)).all()[:2]
+    r = client.post(
+        f"/matters/{matter.id}/discrepancies/reconcile",
+        data={"left_evidence_id": left.id, "right_evidence_id": right.id, **columns, **extra},
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)
+    session.rollback()
+    return session.exec(select(Analysis)).one()
+
+
+def _stored(client, session, analysis, name: str) -> bytes:
+    item = session.get(Evidence, json.loads(analysis.outputs)[name])
+    vault = client.application.extensions["tracker.vault"]
+    with vault.open(item.sha256) as fh:
+        return fh.read()
+
+
+def test_xlsx_reconcile_through_the_browser(client, session, owner_matter):
+    owner, matter = owner_matter
+    login(client, owner)
+    step1 = _reconcile(
+        client,
+        matter,
+        (io.BytesIO(xlsx_bytes(LEFT_XLSX)), "한결원 정산.xlsx"),
+        (io.BytesIO(RIGHT_CSV), "bizplay.csv"),
+        None,
+    )
+    assert step1.status_code == 200
+    page = step1.get_data(as_text=True)
+    assert "selected>가맹점ID" in page and "selected>정산금액" in page, page
+    analysis = _run_columns(
+        client,
+        session,
+        matter,
+        {
+            "key_left": "가맹점ID",
+            "amount_left": "정산금액",
+            "key_right": "merchant_id",
+            "amount_right": "amount",
+        },
+    )
+    assert analysis.status == "done", analysis.error
+    summary = json.loads(analysis.summary)
+    assert (summary["matched"], summary["mismatched"], summary["only_left"]) == (1, 1, 1)
+    stored = json.loads(_stored(client, session, analysis, "summary.json"))
+    assert stored["inputs"]["left"]["format"] == "xlsx"
+    assert stored["inputs"]["left"]["sheet"] == "정산"
+    assert stored["inputs"]["left"]["name"] == "한결원 정산.xlsx"
+
+
+def test_xlsx_audit_through_the_browser(client, session, owner_matter):
+    owner, matter = owner_matter
+    login(client, owner)
+    rows = [
+        ["가맹점ID", "가맹점명", "사업자등록번호", "대표자명", "주소", "전화번호"],
+        ["M1", "행복마트", "124-81-00998", "김대표", "서울시 중구", "0505-123-4567"],
+        ["M2", "", "124-81-00998", "이대표", "서울시", "010-1234-5678"],
+    ]
+    r = client.post(
+        f"/matters/{matter.id}/discrepancies/audit",
+        data={"left_file": (io.BytesIO(xlsx_bytes(rows)), "가맹점.xlsx"), "profile": "merchants"},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 302
+    session.rollback()
+    analysis = session.exec(select(Analysis)).one()
+    assert analysis.status == "done", analysis.error
+    summary = json.loads(analysis.summary)
+    assert summary["rows"] == 2 and summary["missing"]["name"] == 1
+    assert summary["invalid"]["phone"] == 0  # 0505 is a real kind of number
+    page = client.get(f"/matters/{matter.id}/discrepancies/analyses/{analysis.id}")
+    assert page.status_code == 200
+
+
+MULTILINE = [
+    ["가맹점ID", "메모", "정산금액"],
+    ["A1", "첫 줄\n둘째 줄", "1,000"],
+    ["A2", "빈 줄 다음\n\n셋째", "2000"],
+    ["A3", 'say "hi"\r\nbye', "300"],
+]
+
+
+def _csv_text(rows) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp949"])
+def test_multiline_quoted_cells_reconcile_through_the_browser(
+    client, session, owner_matter, encoding
+):
+    owner, matter = owner_matter
+    login(client, owner)
+    left = _csv_text(MULTILINE).encode(encoding)
+    right = b"key,amount\nA1,1000\nA2,2000\nA3,301\n"
+    step1 = _reconcile(
+        client, matter, (io.BytesIO(left), "left.csv"), (io.BytesIO(right), "right.csv"), None
+    )
+    assert step1.status_code == 200
+    analysis = _run_columns(
+        client,
+        session,
+        matter,
+        {
+            "key_left": "가맹점ID",
+            "amount_left": "정산금액",
+            "key_right": "key",
+            "amount_right": "amount",
+        },
+    )
+    assert analysis.status == "done", analysis.error
+    summary = json.loads(analysis.summary)
+    assert summary["left"]["rows"] == 3 and summary["left"]["invalid_rows"] == 0
+    assert (summary["matched"], summary["mismatched"]) == (2, 1)
+    assert _stored(client, session, analysis, "differences.csv").decode() == (
+        "key,left,right,difference\nA3,300,301,-1\n"
+    )
