@@ -12,7 +12,7 @@ PORT   ?= 5000
 
 run: system $(STAMP) $(MO)
 	$(BIN)/tracker db upgrade
-	$(BIN)/tracker demo
+	TRACKER_HOST=$(HOST) TRACKER_PORT=$(PORT) $(BIN)/tracker demo
 	$(BIN)/tracker serve --with-worker --host $(HOST) --port $(PORT)
 
 test: system-test $(STAMP) $(MO) lint

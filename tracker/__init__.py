@@ -17,7 +17,12 @@ PROJECT_DIR = PACKAGE_DIR.parent
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: settings → database → web (blueprints, errors) → CLI."""
+    """Build the app: settings → database → web (blueprints, errors) → CLI.
+
+    Raises ``ConfigError`` (naming each bad ``TRACKER_*`` variable, its value and what is
+    allowed) before anything is served when a setting cannot work or the vault is not
+    writable by this user.
+    """
     settings = Settings.from_env(config)
     app = Flask(
         __name__,
@@ -51,6 +56,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import cli, db, jobs, storage, web
 
     db.init_app(app)
+    from .services import audit
+
+    audit.keep_anchor(app.extensions["tracker.engine"], settings.instance_dir / audit.ANCHOR_FILE)
     storage.init_app(app)
     jobs.init_app(app)
     web.init_app(app)

@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app, db
-from .errors import TrackerError, ValidationFailed
+from .errors import ConfigError, TrackerError, ValidationFailed
 from .models import User
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -24,9 +24,12 @@ def fail(err: TrackerError) -> None:
     if isinstance(err, ValidationFailed):
         for field, message in err.errors:
             click.echo(f"error: {field + ': ' if field else ''}{message}", err=True)
+    elif isinstance(err, ConfigError):
+        for problem in err.problems:
+            click.echo(f"error: {problem}", err=True)
     else:
         click.echo(f"error: {err.message or type(err).__name__}", err=True)
-    sys.exit(2 if isinstance(err, ValidationFailed) else 1)
+    sys.exit(2 if isinstance(err, ValidationFailed | ConfigError) else 1)
 
 
 def acting_user(email: str | None) -> User:
@@ -162,31 +165,36 @@ def demo_command(owner: str | None) -> None:
 @click.command("verify")
 @with_appcontext
 def verify_command() -> None:
-    """Walk the audit hash chain and re-hash every stored exhibit.
+    """Check the database, walk the audit hash chain and re-hash every stored exhibit and
+    dossier.
 
-    Exit 0 when both are intact; otherwise name the first broken event and every tampered,
-    missing and orphan object, and exit 1.
+    Exit 0 when all are intact; otherwise name what is damaged (the database's problems, the
+    first broken event or the events missing from the chain's end, every tampered, missing and
+    orphan object) and exit 1. Also reports the temp files of interrupted uploads removed at
+    start.
     """
+    from sqlalchemy.exc import DBAPIError
+
     from . import storage
-    from .services import audit, evidence
+    from .services import evidence, integrity
 
     session = db.get_session()
     failed = False
-    checked, broken = audit.verify(session)
-    if broken:
-        click.echo(f"audit chain BROKEN at {broken.describe()}", err=True)
-        click.echo(f"{checked} events intact before it")
-        failed = True
+    database = integrity.check_database(session)
+    if database.ok:
+        click.echo(f"database intact: {database.method}")
     else:
-        problem = audit.check_anchor(
-            session, current_app.config["TRACKER"].instance_dir / "audit-anchor.json"
-        )
-        if problem:
-            click.echo(f"audit chain BROKEN: {problem}", err=True)
-            failed = True
-        else:
-            click.echo(f"audit chain intact: {checked} events")
-    report = evidence.verify_vault(session=session, vault=storage.vault(), trigger="cli")
+        failed = True
+        click.echo(f"database DAMAGED ({database.method}):", err=True)
+        for problem in database.problems:
+            click.echo(f"  {problem}", err=True)
+    try:
+        failed |= _verify_chain(session)
+        report = evidence.verify_vault(session=session, vault=storage.vault(), trigger="cli")
+        dossiers = integrity.verify_dossiers(session, storage.vault())
+    except DBAPIError as exc:
+        click.echo(f"error: the database cannot be read to the end: {exc.orig}", err=True)
+        sys.exit(1)
     for kind, entries in (("TAMPERED", report.tampered), ("MISSING", report.missing)):
         for entry in entries:
             click.echo(
@@ -198,7 +206,44 @@ def verify_command() -> None:
         click.echo(f"ORPHAN: object {sha} is in the vault but no exhibit refers to it", err=True)
     if report.ok:
         click.echo(f"vault intact: {report.check.objects_checked} objects re-hashed")
-    sys.exit(1 if failed or not report.ok else 0)
+    for kind, entries in (("TAMPERED", dossiers.tampered), ("MISSING", dossiers.missing)):
+        for entry in entries:
+            click.echo(
+                f"{kind}: dossier {entry['number']} (#{entry['dossier_id']}, matter "
+                f"{entry['matter_id']}) sha256 {entry['sha256']}",
+                err=True,
+            )
+    if dossiers.ok:
+        click.echo(f"dossiers intact: {dossiers.checked} PDFs re-hashed")
+    sweep = storage.start_sweep()
+    if sweep.removed:
+        click.echo(
+            f"vault temp: removed {sweep.removed} file(s), {sweep.bytes:,} bytes, left by "
+            "interrupted uploads"
+        )
+    else:
+        click.echo("vault temp: nothing left by interrupted uploads")
+    if sweep.in_use:
+        click.echo(f"vault temp: {sweep.in_use} upload(s) in progress")
+    sys.exit(1 if failed or not report.ok or not dossiers.ok else 0)
+
+
+def _verify_chain(session) -> bool:
+    """Walk the chain, then compare its end with the anchor; print the outcome. True if broken."""
+    from .services import audit
+
+    checked, broken = audit.verify(session)
+    if broken:
+        click.echo(f"audit chain BROKEN at {broken.describe()}", err=True)
+        click.echo(f"{checked} events intact before it")
+        return True
+    anchor = current_app.config["TRACKER"].instance_dir / audit.ANCHOR_FILE
+    problem = audit.check_anchor(session, anchor)
+    if problem:
+        click.echo(f"audit chain BROKEN: {problem}", err=True)
+        return True
+    click.echo(f"audit chain intact: {checked} events")
+    return False
 
 
 @click.group("matter")
@@ -614,63 +659,13 @@ def dossier_build(reference, purpose, lang, at_text, out_path, unsigned, as_emai
         engine=db.engine(), vault=storage.vault(), settings=settings, dossier_id=row.id
     )
     if row.status != "done":
-        _job_failed(row, acting_user(as_email))
+        click.echo(f"error: dossier {row.number} failed: {row.error}", err=True)
+        sys.exit(1)
     with storage.vault().open(row.sha256) as src, open(out_path, "wb") as dst:
         while block := src.read(1024 * 1024):
             dst.write(block)
     click.echo(f"{row.number}\t{row.page_count} pages\t{row.size} bytes\tsha256 {row.sha256}")
     click.echo(out_path)
-
-
-def _job_failed(row, actor: User) -> None:
-    from .services import jobstate
-
-    reason = jobstate.reason(row, locale=actor.locale)
-    click.echo(f"error: {row.number} {row.status}: {reason}", err=True)
-    sys.exit(1)
-
-
-def _dossier_job(action: str, reference: str, number: int, as_email: str | None) -> None:
-    from . import jobs
-    from .services import dossiers
-
-    session, actor, matter = open_matter(reference, as_email)
-    try:
-        row = getattr(dossiers, action)(
-            session=session, actor=actor, matter_id=matter.id, dossier_id=number
-        )
-    except TrackerError as err:
-        fail(err)
-    if action == "retry":
-        click.echo(f"{row.number}\tqueued again (attempt {row.attempts + 1})")
-        if jobs.start_dossier(row.id) == "inline":
-            session.expire_all()
-            row = session.get(type(row), row.id)
-            if row.status != "done":
-                _job_failed(row, actor)
-        click.echo(f"{row.number}\t{row.status}")
-    else:
-        click.echo(f"{row.number}\t{row.status}")
-
-
-@dossier_group.command("retry")
-@click.option("--matter", "reference", required=True)
-@click.argument("dossier_id", type=int)
-@as_option
-@with_appcontext
-def dossier_retry(reference, dossier_id, as_email) -> None:
-    """Build a failed or cancelled dossier again (in the worker when one runs)."""
-    _dossier_job("retry", reference, dossier_id, as_email)
-
-
-@dossier_group.command("cancel")
-@click.option("--matter", "reference", required=True)
-@click.argument("dossier_id", type=int)
-@as_option
-@with_appcontext
-def dossier_cancel(reference, dossier_id, as_email) -> None:
-    """Stop a queued or running build; nothing is stored."""
-    _dossier_job("cancel", reference, dossier_id, as_email)
 
 
 @dossier_group.command("verify")
@@ -703,52 +698,53 @@ def dossier_verify(pdf, as_json) -> None:
 
 
 @click.command("worker")
-@click.option("--workers", default=1, show_default=True, type=int, help="Threads running jobs.")
-@click.option(
-    "--grace",
-    default=60.0,
-    show_default=True,
-    type=float,
-    help="On SIGTERM, seconds running jobs get to finish before they are queued again.",
-)
-@click.option("--restarts", default=0, type=int, hidden=True)  # set by `serve --with-worker`
+@click.option("--workers", default=1, show_default=True, type=int)
 @with_appcontext
-def worker_command(workers: int, grace: float, restarts: int) -> None:
-    """Run the background worker: queued jobs and the periodic ones (reminders, integrity
-    check). SIGTERM lets running jobs finish; Ctrl-C queues them again for the next worker."""
-    import logging
-
+def worker_command(workers: int) -> None:
+    """Run the background worker: queued jobs and the periodic ones (integrity check)."""
     from . import jobs
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    click.echo(f"tracker worker: {workers} worker(s), periodic tasks on, grace {grace:g} s")
-    jobs.run_worker(threads=workers, grace=grace, restarts=restarts)
+    consumer = jobs.huey().create_consumer(workers=workers, periodic=True, check_worker_health=True)
+    click.echo(f"tracker worker: {workers} worker(s), periodic tasks on")
+    consumer.run()
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="TRACKER_HOST")
+@click.option("--port", default=5000, show_default=True, type=int, envvar="TRACKER_PORT")
 @click.option("--with-worker", is_flag=True, help="Also run the background worker (make run).")
-@click.option("--web-workers", default=2, show_default=True, type=int, help="Web processes.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Threads per process.")
-@click.option(
-    "--timeout",
-    default=60,
-    show_default=True,
-    type=int,
-    help="Restart a web process silent this long (a slow upload never counts).",
-)
-@click.option("--grace", default=60.0, show_default=True, type=float, help="See `worker`.")
 @with_appcontext
-def serve_command(host, port, with_worker, web_workers, threads, timeout, grace) -> None:
-    """Serve the app with gunicorn (gthread) until Ctrl-C or SIGTERM; with --with-worker, a
-    worker runs too, is restarted when it dies, and stops with the server."""
-    from .serving import ServeOptions, serve
+def serve_command(host: str, port: int, with_worker: bool) -> None:
+    """Serve the app (threaded) until Ctrl-C; with --with-worker, the worker stops with it."""
+    from .config import follow_serve_address
 
-    options = ServeOptions(host, port, web_workers, threads, timeout, with_worker, grace)
-    sys.exit(serve(options, echo=lambda line: click.echo(line, err=True)))
+    # Links (e-mails, feeds, printed URLs) follow --host/--port unless TRACKER_BASE_URL is set;
+    # exported, so the worker and any web worker process started below follow too.
+    follow_serve_address(current_app.config["TRACKER"], host, port)
+    import signal
+    import subprocess
+
+    from werkzeug.serving import run_simple
+
+    def _stop(_signum, _frame):
+        raise KeyboardInterrupt
+
+    # A SIGTERM (from a service manager or `timeout`) stops the worker too, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _stop)
+    worker = None
+    if with_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "tracker.cli", "worker"])
+        click.echo(f"worker started (pid {worker.pid})")
+    click.echo(f"tracker on http://{host}:{port}/  (Ctrl-C stops it)")
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
 
 def init_app(app: Flask) -> None:
@@ -773,8 +769,17 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
 
 
+def _checked_app() -> Flask:
+    # A setting that cannot work stops every command with its one clear message (exit 2),
+    # before Flask's loader would turn it into a traceback.
+    try:
+        return create_app()
+    except ConfigError as err:
+        fail(err)
+
+
 def main() -> None:
-    FlaskGroup(create_app=lambda: create_app(), add_default_commands=True, load_dotenv=False)(
+    FlaskGroup(create_app=_checked_app, add_default_commands=True, load_dotenv=False)(
         prog_name="tracker"
     )
 

@@ -46,3 +46,17 @@ class Conflict(TrackerError):
 
 class TooLarge(TrackerError):
     status_code = 413
+
+
+class ConfigError(TrackerError):
+    """A setting that cannot work, found at start before anything is served or written.
+
+    ``problems`` holds one sentence per bad setting, each naming the variable, its value
+    (secrets hidden) and what is allowed; the CLI prints them and exits 2.
+    """
+
+    status_code = 500
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))

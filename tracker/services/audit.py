@@ -6,14 +6,20 @@ change and its audit event commit together or not at all.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
+import os
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine, text
+from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
 from ..domain.hashchain import GENESIS, ChainBreak, ChainedEvent, canonical_json, event_hash
@@ -22,6 +28,11 @@ from ..models import AuditEvent, User, utcnow
 
 # Any constant works: it only has to be the same for every process appending to the chain.
 _PG_CHAIN_LOCK = 7_301_120_226
+
+log = logging.getLogger(__name__)
+
+#: The anchor's file name in the instance dir.
+ANCHOR_FILE = "audit-anchor.json"
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,7 @@ def record(
     )
     event.hash = event_hash(_fields(event), event.prev_hash)
     session.add(event)
+    session.info[_PENDING_HEAD] = (event.seq, event.hash)
     return event
 
 
@@ -202,25 +214,122 @@ def verify(session: Session) -> tuple[int, ChainBreak | None]:
     return walk_chain(_stored_events(session))
 
 
-def check_anchor(session: Session, anchor_path) -> str | None:
-    """Compare the chain with the head recorded at the last successful check (kept outside the
-    database, in the instance dir). A chain cut short at its end breaks no link, so only this
-    catches it. Returns a problem, or None; on success the anchor moves to the current head."""
-    from pathlib import Path
+# -- the anchor: the chain's head, kept outside the database ---------------------------------------
+#
+# A chain cut short at its end breaks no link: events deleted from the end, or commits the
+# database itself lost (a damaged or deleted WAL, a restored backup), leave an intact shorter
+# chain. The anchor records the newest head this instance has seen committed, in a file of the
+# instance dir, after every commit that appended events; ``check_anchor`` then finds the cut.
+# The file is replaced atomically but not fsynced: it is as durable as the database's own
+# commits (synchronous=NORMAL), so it is written at the same pace for free and only an OS crash
+# can lose both together.
 
+_PENDING_HEAD = "tracker.audit.pending_head"
+_ANCHORS: weakref.WeakKeyDictionary[Engine, Path] = weakref.WeakKeyDictionary()
+
+
+def keep_anchor(engine: Engine, path: Path) -> None:
+    """Advance the anchor at ``path`` after every commit through ``engine`` that appended
+    audit events (once the chain is known to still hold the anchored event)."""
+    _ANCHORS[engine] = Path(path)
+    if not sa_event.contains(Session, "after_commit", _after_commit):
+        sa_event.listen(Session, "before_commit", _before_commit)
+        sa_event.listen(Session, "after_commit", _after_commit)
+        sa_event.listen(Session, "after_soft_rollback", _forget_head)
+
+
+def _anchor_for(session: Session) -> Path | None:
+    try:
+        return _ANCHORS.get(session.get_bind())
+    except Exception:  # an unbound session: nothing to anchor
+        return None
+
+
+def _before_commit(session: Session) -> None:
+    head = session.info.get(_PENDING_HEAD)
+    path = _anchor_for(session) if head else None
+    if path is None:
+        session.info.pop(_PENDING_HEAD, None)
+        return
+    anchor = _read_anchor(path)
+    if anchor is None:
+        return
+    kept = session.exec(select(AuditEvent.hash).where(AuditEvent.seq == anchor["seq"])).first()
+    if kept != anchor["hash"]:
+        # The chain no longer holds the anchored event: events were lost before this commit.
+        # Keep the anchor where it is, so verify still reports the loss after new events.
+        log.error("audit chain no longer holds anchored event #%s: anchor kept", anchor["seq"])
+        session.info.pop(_PENDING_HEAD, None)
+
+
+def _after_commit(session: Session) -> None:
+    head = session.info.pop(_PENDING_HEAD, None)
+    path = _anchor_for(session) if head else None
+    if path is not None:
+        try:
+            _advance_anchor(path, *head)
+        except OSError as exc:
+            # The commit stands; a stale anchor only makes the next check less precise.
+            log.warning("could not update the audit anchor %s: %s", path, exc)
+
+
+def _forget_head(session: Session, _previous_transaction) -> None:
+    session.info.pop(_PENDING_HEAD, None)
+
+
+def _read_anchor(path: Path) -> dict | None:
+    try:
+        anchor = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {"seq": None, "hash": None, "unreadable": True}
+    if not isinstance(anchor, dict) or not isinstance(anchor.get("seq"), int):
+        return {"seq": None, "hash": None, "unreadable": True}
+    return anchor
+
+
+def _advance_anchor(path: Path, seq: int, digest: str) -> None:
+    """Move the anchor to ``seq`` unless it is already there or beyond (another process
+    committed a later event first); under a lock, so concurrent writers never move it back."""
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        current = _read_anchor(path)
+        if current is not None and (current.get("unreadable") or current["seq"] >= seq):
+            return
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"seq": seq, "hash": digest}))
+        os.replace(tmp, path)
+    finally:
+        os.close(fd)
+
+
+def check_anchor(session: Session, anchor_path) -> str | None:
+    """Compare the chain with the head recorded outside the database (in the instance dir)
+    after every commit that appended events and at every successful check. A chain cut short
+    at its end breaks no link, so only this catches it. Returns a problem, or None; on success
+    the anchor moves to the current head."""
     path = Path(anchor_path)
     head = session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    if path.exists():
-        anchor = json.loads(path.read_text())
+    anchor = _read_anchor(path)
+    if anchor is not None:
+        if anchor.get("unreadable"):
+            return f"the anchor {path} cannot be read: the chain's end cannot be checked"
         kept = session.exec(select(AuditEvent).where(AuditEvent.seq == anchor["seq"])).first()
-        if kept is None:
-            last = head.seq if head else 0
+        last = head.seq if head else 0
+        if kept is None and last < anchor["seq"]:
             return (
-                f"the chain ends at event #{last}, but event #{anchor['seq']} existed at the last "
-                "check: events were deleted from its end"
+                f"the audit chain ends before the anchor: {anchor['seq'] - last} events missing "
+                f"(it ends at event #{last}; event #{anchor['seq']} existed, as recorded outside "
+                "the database): events were deleted from its end, or the database lost commits "
+                f"(a damaged WAL, a restored backup). If it was restored on purpose, remove {path}"
             )
-        if kept.hash != anchor["hash"]:
-            return f"event #{anchor['seq']} no longer has the hash it had at the last check"
+        if kept is None or kept.hash != anchor["hash"]:
+            return (
+                f"event #{anchor['seq']} no longer has the hash it had when it was anchored: the "
+                "events after the last check were replaced (lost commits, then new events)"
+            )
     if head is not None:
-        path.write_text(json.dumps({"seq": head.seq, "hash": head.hash}))
+        _advance_anchor(path, head.seq, head.hash)
     return None

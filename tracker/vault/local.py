@@ -5,11 +5,17 @@ link, never a copy), hashing as it goes. When the hash is known the temp file is
 hard-linked to its final name; ``os.link`` refuses to replace an existing name, which is what
 makes the vault write-once even with two uploads of the same bytes racing. The directory is
 fsynced so the new name survives a power cut.
+
+Each upload holds an ``flock`` on its temp file while it lives, so a temp file nobody holds
+was left by a killed process: :meth:`LocalVault.clean_tmp` removes those (the app does at
+start) without ever touching an upload in progress.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
+import fcntl
 import hashlib
 import os
 import stat
@@ -37,6 +43,18 @@ DROP_WINDOW = 64 * 1024 * 1024
 _TMP_PREFIX = "put-"
 _TMP_SUFFIX = ".part"
 _HEX = frozenset("0123456789abcdef")
+#: A temp file whose lock cannot be tested (another user's) is stale after this long untouched.
+STALE_AFTER = 3600
+
+
+@dataclasses.dataclass
+class TmpSweep:
+    """What :meth:`LocalVault.clean_tmp` found: temp files removed (and their bytes), and
+    those still held by a live upload."""
+
+    removed: int = 0
+    bytes: int = 0
+    in_use: int = 0
 
 
 class LocalVault(VaultBackend):
@@ -58,6 +76,18 @@ class LocalVault(VaultBackend):
         self.objects_dir.mkdir(parents=True, exist_ok=True)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
 
+    def probe_writable(self) -> None:
+        """Create and remove a file in ``tmp/`` and a directory in ``objects/``, as an upload
+        would; raises the ``OSError`` (``PermissionError``…) an upload would meet."""
+        fd, name = tempfile.mkstemp(prefix=".probe-", dir=self.tmp_dir)
+        try:
+            _write_all(fd, b"probe")
+        finally:
+            os.close(fd)
+            os.unlink(name)
+        probe = Path(tempfile.mkdtemp(prefix=".probe-", dir=self.objects_dir))
+        probe.rmdir()
+
     def _path(self, sha256: str) -> Path:
         return self.root / object_key(sha256)
 
@@ -74,8 +104,7 @@ class LocalVault(VaultBackend):
         On any error (including one raised by the source) the temp file is removed.
         """
         limit = self.max_bytes if max_bytes is None else max_bytes
-        fd, tmp_name = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX, dir=self.tmp_dir)
-        tmp = Path(tmp_name)
+        fd, tmp = self._new_tmp()
         try:
             try:
                 digest, size = self._write(fd, source, limit)
@@ -84,17 +113,37 @@ class LocalVault(VaultBackend):
                 os.fsync(fd)
                 if size >= DROP_WINDOW:
                     _drop_cache(fd, 0, size)  # all clean now; small files stay cached
+                if size == 0:
+                    raise ValidationFailed([("file", "The file is empty.")])
+                # Still holding the temp file's lock: a sweep never removes it before the link.
+                created = self._place(tmp, digest, size)
             finally:
                 os.close(fd)
-            if size == 0:
-                raise ValidationFailed([("file", "The file is empty.")])
-            created = self._place(tmp, digest, size)
         except BaseException:
             # BaseException: a KeyboardInterrupt or a closed generator must not leave a temp file.
             tmp.unlink(missing_ok=True)
             raise
         tmp.unlink(missing_ok=True)
         return StoredObject(sha256=digest, size=size, key=object_key(digest), created=created)
+
+    def _new_tmp(self) -> tuple[int, Path]:
+        """A new temp file, open and locked (``flock``) for as long as this upload lives.
+
+        The lock is what tells :meth:`clean_tmp` that a live process still writes the file; a
+        process killed mid-upload (SIGKILL, OOM, power) loses it with its file descriptors.
+        A sweep may remove the file between ``mkstemp`` and ``flock``: then the name no longer
+        leads to our file, and we simply make another.
+        """
+        while True:
+            fd, name = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX, dir=self.tmp_dir)
+            fcntl.flock(fd, fcntl.LOCK_EX)  # waits while a sweep holds it, never long
+            try:
+                ours = os.stat(name).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                ours = False
+            if ours:
+                return fd, Path(name)
+            os.close(fd)
 
     def _write(self, fd: int, source: Source, limit: int | None) -> tuple[str, int]:
         digest = hashlib.sha256()
@@ -132,24 +181,42 @@ class LocalVault(VaultBackend):
         return True
 
     def sweep_tmp(self, older_than_seconds: float) -> int:
-        """Remove temp files untouched for ``older_than_seconds`` (left by crashed processes).
+        """Remove temp files left by dead processes and untouched for ``older_than_seconds``;
+        return how many. See :meth:`clean_tmp`."""
+        return self.clean_tmp(older_than_seconds).removed
 
-        Returns how many were removed. An upload in progress rewrites its temp file every
-        chunk, so choose a threshold longer than any stall; if a slow upload's temp file is
-        swept anyway, that upload fails at ``os.link`` and stores nothing (never a partial
-        object).
+    def clean_tmp(self, older_than_seconds: float = 0) -> TmpSweep:
+        """Remove the temp files no live upload holds (left by a killed or crashed process),
+        if untouched for ``older_than_seconds`` (0: whatever their age).
+
+        A live upload holds an ``flock`` on its temp file until the object has its final name,
+        so it is never removed, however slow. A file this process may not open (another user's)
+        cannot be tested that way: it is removed only once untouched for ``STALE_AFTER``.
         """
-        cutoff = time.time() - older_than_seconds
-        removed = 0
+        now = time.time()
+        sweep = TmpSweep()
         with os.scandir(self.tmp_dir) as entries:
             for entry in entries:
                 try:
-                    if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
-                        os.unlink(entry.path)
-                        removed += 1
+                    if not entry.is_file(follow_symlinks=False):
+                        continue
+                    info = entry.stat(follow_symlinks=False)
+                    age = now - info.st_mtime
+                    try:
+                        state = _free_or_held(entry.path, remove=age >= older_than_seconds)
+                    except PermissionError:  # not ours to open: judge by age alone
+                        state = "held"
+                        if age >= max(older_than_seconds, STALE_AFTER):
+                            os.unlink(entry.path)
+                            state = "removed"
                 except FileNotFoundError:
                     continue  # finished or swept by someone else meanwhile
-        return removed
+                if state == "removed":
+                    sweep.removed += 1
+                    sweep.bytes += info.st_size
+                elif state == "held":
+                    sweep.in_use += 1
+        return sweep
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -199,6 +266,24 @@ class LocalVault(VaultBackend):
         """Whether the stored file has no write permission bits (as ``put_stream`` leaves it)."""
         mode = self._path(sha256).stat().st_mode
         return not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _free_or_held(path: str, *, remove: bool) -> str:
+    """``"held"`` when a live process holds ``path``'s lock; else ``"removed"`` (if ``remove``:
+    unlinked while we hold the lock, so an upload starting on it sees it gone and retries) or
+    ``"free"``."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return "held"
+        if not remove:
+            return "free"
+        os.unlink(path)
+        return "removed"
+    finally:
+        os.close(fd)
 
 
 def _write_all(fd: int, chunk: memoryview | bytes) -> None:
