@@ -659,13 +659,63 @@ def dossier_build(reference, purpose, lang, at_text, out_path, unsigned, as_emai
         engine=db.engine(), vault=storage.vault(), settings=settings, dossier_id=row.id
     )
     if row.status != "done":
-        click.echo(f"error: dossier {row.number} failed: {row.error}", err=True)
-        sys.exit(1)
+        _job_failed(row, acting_user(as_email))
     with storage.vault().open(row.sha256) as src, open(out_path, "wb") as dst:
         while block := src.read(1024 * 1024):
             dst.write(block)
     click.echo(f"{row.number}\t{row.page_count} pages\t{row.size} bytes\tsha256 {row.sha256}")
     click.echo(out_path)
+
+
+def _job_failed(row, actor: User) -> None:
+    from .services import jobstate
+
+    reason = jobstate.reason(row, locale=actor.locale)
+    click.echo(f"error: {row.number} {row.status}: {reason}", err=True)
+    sys.exit(1)
+
+
+def _dossier_job(action: str, reference: str, number: int, as_email: str | None) -> None:
+    from . import jobs
+    from .services import dossiers
+
+    session, actor, matter = open_matter(reference, as_email)
+    try:
+        row = getattr(dossiers, action)(
+            session=session, actor=actor, matter_id=matter.id, dossier_id=number
+        )
+    except TrackerError as err:
+        fail(err)
+    if action == "retry":
+        click.echo(f"{row.number}\tqueued again (attempt {row.attempts + 1})")
+        if jobs.start_dossier(row.id) == "inline":
+            session.expire_all()
+            row = session.get(type(row), row.id)
+            if row.status != "done":
+                _job_failed(row, actor)
+        click.echo(f"{row.number}\t{row.status}")
+    else:
+        click.echo(f"{row.number}\t{row.status}")
+
+
+@dossier_group.command("retry")
+@click.option("--matter", "reference", required=True)
+@click.argument("dossier_id", type=int)
+@as_option
+@with_appcontext
+def dossier_retry(reference, dossier_id, as_email) -> None:
+    """Build a failed or cancelled dossier again (in the worker when one runs)."""
+    _dossier_job("retry", reference, dossier_id, as_email)
+
+
+@dossier_group.command("cancel")
+@click.option("--matter", "reference", required=True)
+@click.argument("dossier_id", type=int)
+@as_option
+@with_appcontext
+def dossier_cancel(reference, dossier_id, as_email) -> None:
+    """Stop a queued or running build; nothing is stored."""
+    _dossier_job("cancel", reference, dossier_id, as_email)
 
 
 @dossier_group.command("verify")
@@ -698,15 +748,28 @@ def dossier_verify(pdf, as_json) -> None:
 
 
 @click.command("worker")
-@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="Threads running jobs.")
+@click.option(
+    "--grace",
+    default=60.0,
+    show_default=True,
+    type=float,
+    help="On SIGTERM, seconds running jobs get to finish before they are queued again.",
+)
+@click.option("--restarts", default=0, type=int, hidden=True)  # set by `serve --with-worker`
 @with_appcontext
-def worker_command(workers: int) -> None:
-    """Run the background worker: queued jobs and the periodic ones (integrity check)."""
+def worker_command(workers: int, grace: float, restarts: int) -> None:
+    """Run the background worker: queued jobs and the periodic ones (reminders, integrity
+    check). SIGTERM lets running jobs finish; Ctrl-C queues them again for the next worker."""
+    import logging
+
     from . import jobs
 
-    consumer = jobs.huey().create_consumer(workers=workers, periodic=True, check_worker_health=True)
-    click.echo(f"tracker worker: {workers} worker(s), periodic tasks on")
-    consumer.run()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    click.echo(f"tracker worker: {workers} worker(s), periodic tasks on, grace {grace:g} s")
+    jobs.run_worker(threads=workers, grace=grace, restarts=restarts)
 
 
 @click.command("serve")
