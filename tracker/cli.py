@@ -776,38 +776,28 @@ def worker_command(workers: int, grace: float, restarts: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="TRACKER_HOST")
 @click.option("--port", default=5000, show_default=True, type=int, envvar="TRACKER_PORT")
 @click.option("--with-worker", is_flag=True, help="Also run the background worker (make run).")
+@click.option("--web-workers", default=2, show_default=True, type=int, help="Web processes.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per process.")
+@click.option(
+    "--timeout",
+    default=60,
+    show_default=True,
+    type=int,
+    help="Restart a web process silent this long (a slow upload never counts).",
+)
+@click.option("--grace", default=60.0, show_default=True, type=float, help="See `worker`.")
 @with_appcontext
-def serve_command(host: str, port: int, with_worker: bool) -> None:
-    """Serve the app (threaded) until Ctrl-C; with --with-worker, the worker stops with it."""
+def serve_command(host, port, with_worker, web_workers, threads, timeout, grace) -> None:
+    """Serve the app with gunicorn (gthread) until Ctrl-C or SIGTERM; with --with-worker, a
+    worker runs too, is restarted when it dies, and stops with the server."""
     from .config import follow_serve_address
+    from .serving import ServeOptions, serve
 
     # Links (e-mails, feeds, printed URLs) follow --host/--port unless TRACKER_BASE_URL is set;
-    # exported, so the worker and any web worker process started below follow too.
+    # exported, so the worker and the web processes started below follow too.
     follow_serve_address(current_app.config["TRACKER"], host, port)
-    import signal
-    import subprocess
-
-    from werkzeug.serving import run_simple
-
-    def _stop(_signum, _frame):
-        raise KeyboardInterrupt
-
-    # A SIGTERM (from a service manager or `timeout`) stops the worker too, as Ctrl-C does.
-    signal.signal(signal.SIGTERM, _stop)
-    worker = None
-    if with_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "tracker.cli", "worker"])
-        click.echo(f"worker started (pid {worker.pid})")
-    click.echo(f"tracker on http://{host}:{port}/  (Ctrl-C stops it)")
-    try:
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
-    finally:
-        if worker is not None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+    options = ServeOptions(host, port, web_workers, threads, timeout, with_worker, grace)
+    sys.exit(serve(options, echo=lambda line: click.echo(line, err=True)))
 
 
 def init_app(app: Flask) -> None:

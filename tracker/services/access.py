@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from ..errors import Forbidden, NotFound
 from ..models import Matter, Membership, User
 from ..models.enums import ROLE_RANK, Role
+from .checks import N_
 
 
 def role_in(session: Session, user: User | None, matter_id: int) -> Role | None:
@@ -30,8 +31,16 @@ def check(session: Session, user: User | None, matter_id: int, need: Role = Role
     if role is None:
         raise NotFound("matter")
     if ROLE_RANK[role] < ROLE_RANK[need]:
-        raise Forbidden("role")
+        raise Forbidden(N_("Your role on this matter does not allow this change."))
     return role
+
+
+def may_change(session: Session, user: User | None, matter_id: int) -> bool:
+    """Whether the user may change the matter's records (editor or admin). Viewers read,
+    download and verify; anything that records something (a dossier build too) needs this.
+    Pages use it to hide the forms the services would refuse."""
+    role = role_in(session, user, matter_id)
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[Role.EDITOR]
 
 
 def matter_for(

@@ -387,10 +387,11 @@ def request_build(
     date_to=None,
     evidence_ids: list[int] | None = None,
 ) -> Dossier:
-    """Register a dossier to build (members only). ``at`` fixes the generated-at moment."""
+    """Register a dossier to build (editors and admins: registering it and its custody events
+    are changes, so viewers cannot). ``at`` fixes the generated-at moment."""
     from ..dossier.context import SECTION_NAMES
 
-    matter = access.matter_for(session, actor, matter_id, Role.VIEWER)
+    matter = access.matter_for(session, actor, matter_id, Role.EDITOR)
     errors = []
     if purpose not in PURPOSES:
         errors.append(("purpose", N_("Not a valid choice.")))

@@ -67,6 +67,7 @@ def index(matter_id: int):
     return render_template(
         "dossiers/index.html",
         matter=matter,
+        can_build=access.may_change(session(), user(), matter_id),
         rows=dossiers.of_matter(session(), matter_id),
         exhibits=[(evidence.label_of(e, matter.label_scheme), e) for e in labelled],
         sections=SECTIONS,
