@@ -165,3 +165,100 @@ def test_multiline_quoted_cells_reconcile_through_the_browser(
     assert _stored(client, session, analysis, "differences.csv").decode() == (
         "key,left,right,difference\nA3,300,301,-1\n"
     )
+
+
+def test_formula_keys_are_escaped_in_the_stored_csv_and_shown_true_on_the_page(
+    client, session, owner_matter
+):
+    owner, matter = owner_matter
+    login(client, owner)
+    evil = '=HYPERLINK("http://evil.example","정산")'
+    left = _csv_text([["key", "amount"], [evil, "-500"], ["@x", "-7"], ["ok", "1"]]).encode()
+    right = _csv_text([["key", "amount"], [evil, "-400"], ["ok", "1"]]).encode()
+    _reconcile(client, matter, (io.BytesIO(left), "l.csv"), (io.BytesIO(right), "r.csv"), None)
+    analysis = _run_columns(
+        client,
+        session,
+        matter,
+        {"key_left": "key", "amount_left": "amount", "key_right": "key", "amount_right": "amount"},
+    )
+    assert analysis.status == "done", analysis.error
+    assert _stored(client, session, analysis, "differences.csv").decode() == (
+        'key,left,right,difference\n"\'=HYPERLINK(""http://evil.example"",""정산"")",-500,-400,-100\n'
+    )
+    assert _stored(client, session, analysis, "only_left.csv").decode() == (
+        "key,amount,rows\n'@x,-7,1\n"
+    )
+    stored = json.loads(_stored(client, session, analysis, "summary.json"))
+    assert "OWASP" in stored["csv_cells"]
+    page = client.get(f"/matters/{matter.id}/discrepancies/analyses/{analysis.id}").get_data(
+        as_text=True
+    )
+    # The page shows the true key (HTML-escaped) and says how the CSV files differ.
+    assert "<td>=HYPERLINK(&#34;http://evil.example&#34;,&#34;정산&#34;)</td>" in page
+    assert 'id="csv-cells"' in page and "수식" in page
+
+
+def test_nfd_sheet_chosen_in_the_browser(client, session, owner_matter):
+    import unicodedata
+
+    owner, matter = owner_matter
+    login(client, owner)
+    wb = Workbook()
+    wb.active.title = "기타"
+    ws = wb.create_sheet(unicodedata.normalize("NFD", "정산"))
+    for row in LEFT_XLSX:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    step1 = client.post(
+        f"/matters/{matter.id}/discrepancies/reconcile",
+        data={
+            "left_file": (io.BytesIO(buf.getvalue()), "mac.xlsx"),
+            "right_file": (io.BytesIO(RIGHT_CSV), "b.csv"),
+            "sheet_left": "정산",
+        },
+        content_type="multipart/form-data",
+    )
+    assert step1.status_code == 200 and "selected>가맹점ID" in step1.get_data(as_text=True)
+    analysis = _run_columns(
+        client,
+        session,
+        matter,
+        {
+            "key_left": "가맹점ID",
+            "amount_left": "정산금액",
+            "key_right": "merchant_id",
+            "amount_right": "amount",
+        },
+        sheet_left="정산",
+    )
+    assert analysis.status == "done", analysis.error
+
+
+def test_a_vault_without_local_files_still_reconciles(client, session, owner_matter, monkeypatch):
+    """An S3 vault has no path_hint: the exhibit is streamed to a temporary copy."""
+    owner, matter = owner_matter
+    login(client, owner)
+    vault = client.application.extensions["tracker.vault"]
+    monkeypatch.setattr(vault, "path_hint", lambda sha256: None)
+    step1 = _reconcile(
+        client,
+        matter,
+        (io.BytesIO(xlsx_bytes(LEFT_XLSX)), "left.xlsx"),
+        (io.BytesIO(RIGHT_CSV), "right.csv"),
+        None,
+    )
+    assert step1.status_code == 200
+    analysis = _run_columns(
+        client,
+        session,
+        matter,
+        {
+            "key_left": "가맹점ID",
+            "amount_left": "정산금액",
+            "key_right": "merchant_id",
+            "amount_right": "amount",
+        },
+    )
+    assert analysis.status == "done", analysis.error

@@ -17,7 +17,12 @@ same inputs gives the same bytes):
 * ``invalid_left.csv`` / ``invalid_right.csv``: row, key, amount (as written), reason; by row;
 * ``duplicates_left.csv`` / ``duplicates_right.csv``: key, rows, total; by key;
 * ``summary.json``: the figures, the column parameters, each input's name, size, format,
-  encoding and SHA-256, each output's SHA-256, and the engine version.
+  encoding and SHA-256, each output's SHA-256, the engine version, and (``csv_cells``) how
+  text cells are written.
+
+Text cells that a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``, tab or
+line break first) are written with a leading ``'`` (``tracker.reconcile.cells``); numbers,
+negative ones included, are written as numbers.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from pathlib import Path
 import duckdb
 
 from tracker.errors import ValidationFailed
-from tracker.reconcile import sql
+from tracker.reconcile import cells, sql
 from tracker.reconcile.ledger import Ledger
 from tracker.reconcile.sql import (
     connect,
@@ -42,10 +47,14 @@ from tracker.reconcile.sql import (
     trimmed_sql,
 )
 
-ALGORITHM_VERSION = "reconcile/1"
+ALGORITHM_VERSION = "reconcile/2"  # 2: text cells of the CSV files escaped (cells.py)
 _COPY = "(FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NEW_LINE '\\n')"
 _VALID_ROW = "NOT blank AND key <> '' AND amt IS NOT NULL"
 _INVALID_ROW = "NOT blank AND (key = '' OR amt IS NULL)"
+# Text cells (keys, amounts as written) go through csv_text: see tracker.reconcile.cells.
+_INVALID_OUT = """SELECT "row", csv_text(key) AS key, csv_text(amount) AS amount, reason
+    FROM {side}_invalid ORDER BY "row"
+"""
 OUTPUT_FILES = (
     "differences.csv",
     "only_left.csv",
@@ -289,19 +298,20 @@ def _compare(
     ).fetchall()[0]
     queries = {
         "differences.csv": """
-            SELECT key, left_total AS "left", right_total AS "right",
+            SELECT csv_text(key) AS key, left_total AS "left", right_total AS "right",
                    left_total - right_total AS difference
             FROM joined WHERE left_total <> right_total
             ORDER BY abs(left_total - right_total) DESC, key""",
-        "only_left.csv": """SELECT key, left_total AS amount, left_n AS "rows"
+        "only_left.csv": """SELECT csv_text(key) AS key, left_total AS amount, left_n AS "rows"
             FROM joined WHERE right_n IS NULL ORDER BY key""",
-        "only_right.csv": """SELECT key, right_total AS amount, right_n AS "rows"
+        "only_right.csv": """SELECT csv_text(key) AS key, right_total AS amount, right_n AS "rows"
             FROM joined WHERE left_n IS NULL ORDER BY key""",
-        "invalid_left.csv": 'SELECT * FROM left_invalid ORDER BY "row"',
-        "invalid_right.csv": 'SELECT * FROM right_invalid ORDER BY "row"',
-        "duplicates_left.csv": """SELECT key, left_n AS "rows", left_total AS total
+        "invalid_left.csv": _INVALID_OUT.format(side="left"),
+        "invalid_right.csv": _INVALID_OUT.format(side="right"),
+        "duplicates_left.csv": """SELECT csv_text(key) AS key, left_n AS "rows", left_total AS total
             FROM joined WHERE left_n > 1 ORDER BY key""",
-        "duplicates_right.csv": """SELECT key, right_n AS "rows", right_total AS total
+        "duplicates_right.csv": """SELECT csv_text(key) AS key, right_n AS "rows",
+            right_total AS total
             FROM joined WHERE right_n > 1 ORDER BY key""",
     }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -334,6 +344,7 @@ def _write_summary(
         "summary": result.to_json(),
         "blank_rows": {"left": result.left.blank_rows, "right": result.right.blank_rows},
         "outputs": {name: {"sha256": sha} for name, sha in sorted(result.files.items())},
+        "csv_cells": cells.NOTE,
     }
     text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     result.summary_path.write_bytes(text.encode("utf-8"))

@@ -228,6 +228,17 @@ _OLE_TYPES = frozenset(
 )
 
 
+def _encrypted_ooxml(src: Path) -> bool:
+    """Whether an OLE2 file is an encrypted Office Open XML package (Excel's "Encrypt with
+    Password"): such files hold a stream named EncryptedPackage, near the start or the end."""
+    marker = "EncryptedPackage".encode("utf-16-le")
+    with src.open("rb") as f:
+        head = f.read(sniff.TAIL_BYTES)
+        end = f.seek(0, 2)
+        f.seek(max(0, end - sniff.TAIL_BYTES))
+        return marker in head or marker in f.read()
+
+
 def _open(
     src: Path,
     name: str,
@@ -242,6 +253,16 @@ def _open(
     with src.open("rb") as f:
         found = sniff.sniff_file(f, name)
     kind = found.media_type
+    if kind in _OLE_TYPES and _encrypted_ooxml(src):
+        raise ValidationFailed(
+            [
+                (
+                    "file",
+                    f"{name} is a password-protected (encrypted) workbook; remove the password "
+                    "in Excel and save it again, or save the sheet as CSV",
+                )
+            ]
+        )
     if kind in _ZIP_TYPES and kind not in (sniff.XLSX, sniff.ZIP):
         raise ValidationFailed(
             [("file", f"{name} is not a workbook (content: {found.label}); save it as XLSX or CSV")]

@@ -26,6 +26,7 @@ import duckdb
 from duckdb.sqltypes import BIGINT, BOOLEAN, VARCHAR
 
 from tracker.errors import ValidationFailed
+from tracker.reconcile import cells
 
 # What "trimmed" means for keys and cells: ASCII whitespace, NBSP and the ideographic space.
 # These are also the spaces the SQL checks handle themselves: NFKC leaves ASCII whitespace alone
@@ -143,6 +144,13 @@ CREATE OR REPLACE TEMP MACRO brn_ok(s, d) AS CASE
     WHEN regexp_matches(s, {_lit(_BRN_CHARS)}) THEN brn_checksum_ok(d)
     WHEN regexp_matches(s, {_lit(_BRN_BAD_ASCII)}) THEN false
     ELSE py_brn(s)
+END;
+
+CREATE OR REPLACE TEMP MACRO csv_text(s) AS CASE
+    WHEN s IS NULL OR ord(s) NOT IN (9, 10, 13, 39, 43, 45, 61, 64) THEN s
+    WHEN regexp_matches(s, {_lit(cells.NEEDS_ESCAPE)})
+         AND NOT regexp_full_match(s, {_lit(cells.NUMBER)}) THEN chr(39) || s
+    ELSE s
 END;
 
 CREATE OR REPLACE TEMP MACRO phone_digits(s) AS CASE
@@ -274,6 +282,7 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
 
     Macros: ``amount_parts(text)`` → struct, ``amount_from_parts(struct)`` → BIGINT or NULL
     (fast path), ``amount_or_fallback(text, fast)`` → BIGINT or NULL (the final answer);
+    ``csv_text(text)``: the text as written to an output CSV (``tracker.reconcile.cells``);
     ``brn_ok(text, brn_digits(text))``; ``phone_ok(text, phone_digits(text))``.
 
     The checks take their prepared form as a second argument because DuckDB expands a macro's

@@ -211,6 +211,16 @@ def sheet_to_csv(src: Path, dest: Path, sheet: str | None, *, name: str | None =
             raise ValidationFailed([("file", f"cannot read workbook {name}: {exc}")]) from None
         try:
             names = list(wb.sheetnames)
+            if not names:
+                raise ValidationFailed(
+                    [
+                        (
+                            "file",
+                            f"{name} has no worksheet that can be read (a Strict Open XML "
+                            "workbook?); save it in Excel as an ordinary .xlsx workbook or CSV",
+                        )
+                    ]
+                )
             if sheet is None:
                 if len(names) != 1:
                     listed = ", ".join(_nfc(n) for n in names)

@@ -450,6 +450,8 @@ def differences(
     """The largest differences first, read back from the stored differences.csv exhibit."""
     import csv
 
+    from ..reconcile import cells
+
     outputs = json.loads(analysis.outputs or "{}")
     item = (
         session.get(Evidence, outputs["differences.csv"]) if "differences.csv" in outputs else None
@@ -462,5 +464,8 @@ def differences(
         for n, row in enumerate(reader):
             if n >= limit:
                 break
+            # The CSV guards formula-like keys with a leading ' (reconcile/cells.py); the
+            # page shows the true key, escaped as HTML by the template.
+            row["key"] = cells.unescape(row["key"])
             rows.append(row)
     return rows
