@@ -53,6 +53,7 @@ def gunicorn_command(opts: ServeOptions) -> list[str]:
         str(WEB_GRACE),
         "--bind",
         f"{opts.host}:{opts.port}",
+        "--no-control-socket",  # one per user by default: two instances would fight over it
         GUNICORN_APP,
     ]
 

@@ -202,6 +202,8 @@ class LocalVault(VaultBackend):
                         continue
                     info = entry.stat(follow_symlinks=False)
                     age = now - info.st_mtime
+                    if entry.name.startswith(".probe-") and age < 60:
+                        continue  # another process starting at the same moment is probing
                     try:
                         state = _free_or_held(entry.path, remove=age >= older_than_seconds)
                     except PermissionError:  # not ours to open: judge by age alone
