@@ -17,6 +17,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from .. import db
 from ..domain.calendar import kst_today
 from ..mail.digest import render_digest
 from ..mail.model import Digest, DigestItem, SmtpSettings
@@ -87,7 +88,7 @@ def _plan(session: Session, today: date) -> tuple[list, dict[int, User]]:
 
 def _claim(engine: Engine, deadline_id: int, user_id: int, slot: str, run_id: str, now) -> bool:
     """Take the slot for this run, in a transaction of its own. True if this run owns it."""
-    with Session(engine) as s:
+    with Session(db.writer(engine)) as s:
         s.add(
             Reminder(
                 deadline_id=deadline_id,
@@ -136,7 +137,7 @@ def _finish(
     process committed in between (WAL's stale snapshot), while one that starts by writing
     waits for the lock instead.
     """
-    with Session(engine) as s:
+    with Session(db.reader(engine)) as s:
         rows = []
         for deadline_id, user_id, slot in keys:
             row = s.exec(
@@ -150,7 +151,7 @@ def _finish(
             if row is not None:
                 rows.append(row)
         s.commit()
-    with Session(engine) as s:
+    with Session(db.writer(engine)) as s:
         for reminder_id, attempts in rows:
             if ok:
                 values = {
@@ -187,7 +188,7 @@ def run(
     record the outcome. Safe to run concurrently and to repeat."""
     report = RunReport(run_id=uuid.uuid4().hex)
     today = kst_today(now)
-    with Session(engine, expire_on_commit=False) as s:
+    with Session(db.reader(engine), expire_on_commit=False) as s:
         plan, everyone = _plan(s, today)
         s.commit()  # end the read (keeping the loaded rows) before claiming
     by_user: dict[int, list[tuple[Deadline, Matter, str]]] = {}

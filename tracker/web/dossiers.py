@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from .. import jobs, storage
+from .. import db, jobs, storage
 from ..errors import Conflict, ValidationFailed
 from ..models.enums import Role
 from ..services import access, dossiers, evidence, jobstate
@@ -133,6 +133,7 @@ def cancel(matter_id: int, dossier_id: int):
 
 @bp.route("/<int:dossier_id>/download")
 @login_required
+@db.writes  # a custody event on every exhibit inside, committed before the bytes go out
 def download(matter_id: int, dossier_id: int):
     row = dossiers.record_download(
         session=session(), actor=user(), matter_id=matter_id, dossier_id=dossier_id

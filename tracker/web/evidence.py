@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from .. import storage
+from .. import db, storage
 from ..errors import Conflict, ValidationFailed
 from ..models.enums import Role
 from ..services import access, demands, evidence, matters, records
@@ -262,6 +262,7 @@ def _send(matter_id: int, evidence_id: int, *, inline: bool) -> Response:
 
 @bp.route("/<int:evidence_id>/view")
 @login_required
+@db.writes  # the custody event is committed before the bytes go out
 def view(matter_id: int, evidence_id: int):
     item = evidence.get(session(), user(), matter_id, evidence_id)
     if not item.inline_safe or item.type_mismatch:
@@ -271,5 +272,6 @@ def view(matter_id: int, evidence_id: int):
 
 @bp.route("/<int:evidence_id>/download")
 @login_required
+@db.writes  # the custody event is committed before the bytes go out
 def download(matter_id: int, evidence_id: int):
     return _send(matter_id, evidence_id, inline=False)
