@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
@@ -80,42 +77,9 @@ class JobStopped(Exception):
     """This run no longer holds its row (cancelled, swept or requeued): stop quietly."""
 
 
-# --- which process runs it -------------------------------------------------------------------
-
-_token: dict[str, Any] = {"pid": None, "name": ""}
-
-
-def process_name() -> str:
-    """host:pid:start of this process; recomputed after a fork (gunicorn web workers)."""
-    pid = os.getpid()
-    if _token["pid"] != pid:
-        _token.update(pid=pid, name=f"{socket.gethostname()[:120]}:{pid}:{time.time():.0f}")
-    return _token["name"]
-
-
-def process_gone(name: str) -> bool:
-    """Whether the process that wrote ``name`` is certainly dead. Only answerable on its own
-    host; elsewhere the heartbeat's age decides."""
-    try:
-        host, pid_text, _start = name.rsplit(":", 2)
-        pid = int(pid_text)
-    except ValueError:
-        return False
-    if host != socket.gethostname()[:120]:
-        return False
-    if pid == os.getpid():
-        return name != process_name()  # our pid, but an earlier life (a restarted container)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    try:  # a killed child its parent has not reaped yet is a zombie, not a worker
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            return fh.read().rsplit(b")", 1)[1].split()[0] == b"Z"
-    except (OSError, IndexError):
-        return False
+# Who runs a job: the worker registry's process names (host:pid:start).
+process_name = workers.process_name
+process_gone = workers.process_gone
 
 
 # --- reasons ---------------------------------------------------------------------------------

@@ -10,10 +10,13 @@ every worker sees the same picture, whichever queue (SQLite or Redis) Huey uses.
 from __future__ import annotations
 
 import json
+import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +28,42 @@ ALIVE_WINDOW = timedelta(seconds=60)
 KEEP_STOPPED = timedelta(days=7)
 
 
+_token: dict[str, Any] = {"pid": None, "name": ""}
+
+
+def process_name() -> str:
+    """host:pid:start of this process; recomputed after a fork (gunicorn web workers)."""
+    pid = os.getpid()
+    if _token["pid"] != pid:
+        _token.update(pid=pid, name=f"{socket.gethostname()[:120]}:{pid}:{time.time():.0f}")
+    return _token["name"]
+
+
+def process_gone(name: str) -> bool:
+    """Whether the process that wrote ``name`` is certainly dead. Only answerable on its own
+    host; elsewhere the heartbeat's age decides."""
+    try:
+        host, pid_text, _start = name.rsplit(":", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if host != socket.gethostname()[:120]:
+        return False
+    if pid == os.getpid():
+        return name != process_name()  # our pid, but an earlier life (a restarted container)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:  # a killed child its parent has not reaped yet is a zombie, not a worker
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False
+
+
 def register(engine: Engine, name: str, *, threads: int, restarts: int = 0) -> None:
     """Record a starting worker (and forget workers gone for a week)."""
     _host, pid, _start = name.rsplit(":", 2)
@@ -34,7 +73,7 @@ def register(engine: Engine, name: str, *, threads: int, restarts: int = 0) -> N
         s.add(
             WorkerProcess(
                 name=name,
-                hostname=socket.gethostname()[:120],
+                hostname=_host[:120],
                 pid=int(pid),
                 threads=threads,
                 restarts=restarts,
@@ -65,8 +104,14 @@ def _alive_query(now: datetime):
     )
 
 
+def _alive(session: Session, now: datetime) -> list[WorkerProcess]:
+    # A fresh heartbeat from a process that is gone (killed a moment ago) does not count.
+    rows = session.exec(_alive_query(now).order_by(WorkerProcess.started_at))
+    return [w for w in rows if not process_gone(w.name)]
+
+
 def any_alive(session: Session, now: datetime | None = None) -> bool:
-    return session.exec(_alive_query(now or utcnow()).limit(1)).first() is not None
+    return bool(_alive(session, now or utcnow()))
 
 
 @dataclass
@@ -83,7 +128,7 @@ class Health:
 def health(session: Session, now: datetime | None = None) -> Health:
     """What the dashboard shows about background work."""
     now = now or utcnow()
-    alive = list(session.exec(_alive_query(now).order_by(WorkerProcess.started_at)))
+    alive = _alive(session, now)
     last = session.exec(
         select(WorkerProcess).order_by(col(WorkerProcess.heartbeat_at).desc()).limit(1)
     ).first()
