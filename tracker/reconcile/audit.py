@@ -2,8 +2,9 @@
 
 A profile names the fields the new system needs, the header names each field goes by in
 Korean and English deliveries, whether it is required, and how a value is checked
-(사업자등록번호 check digit, Korean phone shape, amount in won). The audit counts, per field,
-the rows where it is missing and where it is present but invalid, with example row numbers;
+(사업자등록번호 check digit, Korean phone number by libphonenumber's metadata, amount in
+won). The audit counts, per field, the rows where it is missing and where it is present but
+invalid, with example row numbers;
 the keys that occur more than once; and the *usable* rows, whose every required field is
 present and valid. Row numbers are those of the original file (the header is row 1).
 """

@@ -160,6 +160,8 @@ END;
 
 CREATE OR REPLACE TEMP MACRO phone_ok(s, d) AS CASE
     WHEN s IS NULL THEN false
+    -- "000-0000" and the like, a common placeholder: no kind of number is all zeros.
+    WHEN d IS NOT NULL AND ltrim(d, '0') = '' THEN false
     WHEN d IS NOT NULL AND NOT regexp_matches(d, '^(?:00|08|82)') THEN CASE
         WHEN starts_with(d, '0') THEN {{phone_national}}
         ELSE {{phone_uan}}
@@ -181,8 +183,9 @@ def _phone_sql() -> dict[str, str]:
     For digits (spaces and hyphens removed) that start with a single trunk 0, phonenumbers
     strips the 0 and calls the rest valid when it matches the general pattern and one kind's
     pattern, each with its possible lengths. Digits without the trunk 0 are valid only as a
-    representative number (1588-1234). Digits starting 00 (an international prefix), 08 (a
-    carrier code may follow) or 82 (the country code without +) go to Python.
+    representative number (1588-1234). Only zeros are never valid. Digits starting 00 (an
+    international prefix), 08 (a carrier code may follow) or 82 (the country code without +)
+    go to Python.
     """
     from tracker.domain.phones import kr_number_kinds
 
