@@ -126,18 +126,23 @@ def test_template_asking_for_outside_resource_fails_the_build_cleanly():
         render_part(css)
 
 
-@pytest.mark.parametrize("char", ["\U0001f600", "\U00020000"])
-def test_missing_glyph_in_context_fails_the_build(exhibit_dir, tmp_path, char):
+@pytest.mark.parametrize(
+    ("char", "printed"),
+    [("\U0001f600", "\U0001f600"), ("\u0159", "\u0159"), ("\U00020000", "[U+20000]")],
+)
+def test_user_text_never_fails_the_build(exhibit_dir, tmp_path, char, printed):
+    """A character NanumGothic lacks is drawn by a shipped fallback font; one no shipped font
+    has is printed as its code point, and the build goes on."""
     context = make_context(exhibit_dir)
     context["facts"][0]["text"] += f" {char}"
-    with pytest.raises(MissingGlyph) as caught:
-        build_dossier(context, out_path=None, signer=None, workdir=tmp_path, workers=1)
-    assert "facts[0].text" in caught.value.message
+    result = build_dossier(context, out_path=None, signer=None, workdir=tmp_path, workers=1)
+    text = "".join("".join(page_texts(result.pdf_bytes, tmp_path, layout=False)).split())
+    assert printed in text
 
 
-@pytest.mark.parametrize("char", ["\U0001f600", "\U00020000", "\u2a6d"])
+@pytest.mark.parametrize("char", ["\U00020000", "\u0f40", "\ue000"])
 def test_notdef_warning_from_weasyprint_fails_the_render(char):
-    """Second line of defence: text that reaches WeasyPrint without the pre-check, whether
-    it comes out as .notdef (U+20000: no font has it) or from a system font (U+1F600)."""
+    """Second line of defence: text that reaches WeasyPrint without ``printable_text``, with a
+    character no font of the stack has, comes out as .notdef or from a system font: refused."""
     with pytest.raises(MissingGlyph):
         render_part(f"<html><body><p>서울 {char}</p></body></html>")

@@ -36,9 +36,9 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, String
 
 from .exhibits import MM, ExhibitFile, image_page, sanitize_page
-from .glyphs import BOLD_FONT, REGULAR_FONT
+from .glyphs import stack_for
 from .html import kst_text
-from .stamp import Canvas, StampFont, apply, displayed_box
+from .stamp import Canvas, StampFontSet, apply, displayed_box
 from .wording import labels_for
 
 ENGINE_VERSION = "1"
@@ -261,8 +261,8 @@ def assemble(
     regular_chars = left_text + confidentiality + digits + labels["footer.page"]
     bold_chars = "".join(item.exhibit["label"] for item in exhibits) or "0"
     fonts = {
-        "R": StampFont(out, REGULAR_FONT, regular_chars),
-        "B": StampFont(out, BOLD_FONT, bold_chars),
+        "R": StampFontSet(out, stack_for("regular"), regular_chars),
+        "B": StampFontSet(out, stack_for("bold"), bold_chars),
     }
     opening = out.make_stream(b"q\n")
     for index, page in enumerate(out.pages):

@@ -30,7 +30,7 @@ from .context import check_context
 from .errors import RenderFailed
 from .exhibits import ExhibitFile, load_exhibit
 from .fetcher import TEMPLATE_DIR
-from .glyphs import BOLD_FONT, REGULAR_FONT
+from .glyphs import font_files, printable
 from .html import ordered_exhibits, render_parts, section_titles
 from .render import render_part
 from .sign import SignerConfig, sign_pdf
@@ -66,7 +66,7 @@ def _asset_digest(stamp: tuple) -> str:
 
 def asset_digest() -> str:
     """Hash of everything besides the HTML that shapes a rendered part."""
-    paths = sorted(TEMPLATE_DIR.glob("*.css")) + [REGULAR_FONT, BOLD_FONT]
+    paths = sorted(TEMPLATE_DIR.glob("*.css")) + font_files()
     stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
     return _asset_digest(stamp)
 
@@ -152,7 +152,8 @@ def build_dossier(
     """Build the dossier PDF for ``context``.
 
     Guarantees: every exhibit is re-hashed and must match its recorded SHA-256; nothing outside
-    our own fonts and CSS is fetched; a character the font lacks fails the build; without a
+    our own fonts and CSS is fetched; user text never fails it (a character no shipped font has
+    is printed as its code point, ``[U+XXXX]``); without a
     signer the same context (same ``generated_at``) gives byte-identical output; with one, the
     PDF carries a PAdES signature and an RFC 3161 timestamp and the cover says how it was signed.
     Writes ``out_path`` (atomically) when given. Raises ``DossierError`` subclasses.
@@ -169,7 +170,9 @@ def build_dossier(
         clock = now
 
     check_context(context)
-    context = dict(context)
+    # Once, here, so the parts, the stamps, the outline, the manifest and the metadata all show
+    # the same text: no control characters, nothing the shipped fonts cannot draw.
+    context = printable(dict(context))
     cache = Path(workdir) / "parts"
     cold = not cache.is_dir() or not any(cache.iterdir())
     rows = sum(len(context.get(key) or []) for key in ("facts", "correspondence", "exhibits"))
@@ -185,7 +188,14 @@ def build_dossier(
         for exhibit in exhibits:
             item = files[exhibit["anchor"]]
             if item.kind == "note":
-                chosen.append({**exhibit, "unreadable": item.reason})
+                chosen.append(
+                    {
+                        **exhibit,
+                        "unreadable": item.reason,
+                        "too_large": item.too_large,
+                        "pixels": list(item.pixels) if item.pixels else None,
+                    }
+                )
         return chosen
 
     parts, ordered = render_parts(context, notes_for=notes_for)

@@ -12,7 +12,10 @@ from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
-FONT_FAMILY = "Tracker Nanum Gothic"
+from .glyphs import css_font_family
+
+#: The whole font stack, so a metric named in Czech or Chinese draws like the text around it.
+FONT_FAMILY = css_font_family(quote="'")
 PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6")
 
 _WIDTH = 640

@@ -27,9 +27,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from .chart import bar_chart
-from .context import check_context, iter_text, sections_of
+from .context import check_context, sections_of
 from .fetcher import TEMPLATE_DIR
-from .glyphs import check_text
+from .glyphs import printable
 from .wording import labels_for, term
 
 KST = dt.timezone(dt.timedelta(hours=9), "KST")
@@ -129,14 +129,9 @@ def label_sort_key(label: str) -> tuple:
 
 
 def nfc(value: Any) -> Any:
-    """NFC-normalise every string (macOS file names arrive decomposed)."""
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, Mapping):
-        return {key: (item if key == "path" else nfc(item)) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [nfc(item) for item in value]
-    return value
+    """Every string made printable (NFC, no control characters, only characters the shipped
+    fonts have: see ``glyphs.printable_text``); file paths are left alone."""
+    return printable(value)
 
 
 def ordered_exhibits(context: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -189,7 +184,6 @@ class _View:
 
     def __init__(self, context: Mapping[str, Any], mode: str) -> None:
         check_context(context)
-        check_text(iter_text(context))
         ctx = nfc(dict(context))
         lang = ctx["lang"]
         self.mode = mode
@@ -349,6 +343,8 @@ _ROW_KEYS: dict[str, dict[str, Any]] = {
         "media_type": "",
         "size": None,
         "unreadable": None,
+        "too_large": False,
+        "pixels": None,
     },
     "reconciliation": {"title": "", "left_name": "", "right_name": "", "summary": {}},
     "audit": {"title": "", "profile": "", "rows": None, "usable_rows": None},
@@ -393,7 +389,8 @@ def render_html(context: Mapping[str, Any]) -> str:
 
     Page numbers in the contents and the evidence statement use CSS ``target-counter``, so this
     document is correct on its own when WeasyPrint lays it out in a single pass. Refuses (with
-    ``ContextInvalid`` or ``MissingGlyph``) a context it could not print faithfully.
+    ``ContextInvalid``) a context it could not print faithfully; user text never makes it fail
+    (characters no shipped font has are shown by name, see ``glyphs.printable_text``).
     """
     view = _View(context, "single")
     sections = [

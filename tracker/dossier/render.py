@@ -28,6 +28,7 @@ from weasyprint.urls import FatalURLFetchingError
 
 from .errors import AssetRefused, MissingGlyph, RenderFailed
 from .fetcher import TEMPLATE_DIR, LockedFetcher
+from .glyphs import FAMILIES
 
 BASE_URL = TEMPLATE_DIR.as_uri() + "/"
 PX_TO_PT = 0.75
@@ -36,15 +37,15 @@ PX_TO_PT = 0.75
 PDF_VARIANT = "pdf/a-3u"
 
 _NOTDEF = ".notdef glyph rendered"
-#: Font families a part may use (the @font-face name in dossier.css).
-OUR_FAMILIES = {"Tracker Nanum Gothic"}
+#: Font families a part may use (the @font-face names in dossier.css: the font stack).
+OUR_FAMILIES = set(FAMILIES)
 STYLESHEET = TEMPLATE_DIR / "dossier.css"
 _shared: dict[tuple, tuple[FontConfiguration, CSS]] = {}
 
 
 def _style(fetcher: LockedFetcher, shared: bool) -> tuple[FontConfiguration, CSS]:
-    """Font configuration and parsed stylesheet; loading the two 4.6 MB fonts costs ~0.2 s, so
-    a process reuses them across parts unless the caller brings its own fetcher."""
+    """Font configuration and parsed stylesheet; loading the fonts of the stack costs ~0.2 s,
+    so a process reuses them across parts unless the caller brings its own fetcher."""
     stat = STYLESHEET.stat()
     key = (stat.st_mtime_ns, stat.st_size)
     if shared and key in _shared:
@@ -187,7 +188,8 @@ def _render(html: str, fetcher: LockedFetcher, shared: bool, stylesheet: bool) -
             raise AssetRefused(f"could not fetch a dossier asset: {exc}") from exc
         warnings = _raise_for(seen.records)
     if foreign:
-        # Pango fell back to a system font for a glyph NanumGothic lacks: the PDF would look
-        # different on another machine, so refuse it like a .notdef.
+        # Pango fell back to a system font for a glyph no font of the stack has: the PDF would
+        # look different on another machine, so refuse it like a .notdef. User text cannot get
+        # here (glyphs.printable_text replaced such characters); markup of our own could.
         raise MissingGlyph(f"text needed a glyph from a system font: {', '.join(foreign)}")
     return RenderedPart(pdf, page_sizes, anchors, links, warnings)

@@ -2,7 +2,9 @@
 
 This is the cheap final pass. A subset of NanumGothic holding only the characters the stamps
 need is embedded once as a Type0/CIDFontType2 font with a ToUnicode map (so the stamped text
-can be searched and extracted), and every page gets one small content stream appended. For a
+can be searched and extracted), and every page gets one small content stream appended. A
+character NanumGothic lacks (a matter reference with "ř" or "这") is drawn from the next font
+of the stack that has it (``StampFontSet``), each such font embedded as its own small subset. For a
 900-page bundle this takes a fraction of a second, where laying out a footer document with
 WeasyPrint takes seconds.
 
@@ -23,15 +25,17 @@ from fontTools.ttLib import TTFont
 from pikepdf import Array, Dictionary, Name
 
 from .errors import MissingGlyph
+from .glyphs import font_cmap
 
 
 class StampFont:
     """A subset of a TrueType font embedded in ``pdf``; encodes and measures text."""
 
     def __init__(self, pdf: pikepdf.Pdf, path: Path, chars: Iterable[str]) -> None:
-        wanted = sorted({ord(c) for c in chars if not c.isspace()} | {0x20})
         font = TTFont(path, recalcTimestamp=False, recalcBBoxes=False)
         available = font.getBestCmap()
+        space = {0x20} if 0x20 in available else set()  # fallback subsets may have none
+        wanted = sorted({ord(c) for c in chars if not c.isspace()} | space)
         missing = [cp for cp in wanted if cp not in available]
         if missing:
             shown = ", ".join(f"U+{cp:04X}" for cp in missing[:5])
@@ -134,10 +138,48 @@ class StampFont:
         return sum(self._width.get(self._gid.get(ord(c), 0), 1000) for c in text) * size / 1000
 
 
+class StampFontSet:
+    """The fonts of a stack that some stamped character needs, each a ``StampFont`` subset.
+
+    Every character goes to the first font that has it; one that none has is drawn as the
+    first font's .notdef (``printable_text`` keeps such characters out of the stamps).
+    """
+
+    def __init__(self, pdf: pikepdf.Pdf, paths: Iterable[Path], chars: Iterable[str]) -> None:
+        paths = list(paths)
+        wanted = {c for c in chars if not c.isspace()}
+        chosen: dict[int, set[str]] = {0: {" "}}  # spaces: always the first font's
+        self._face_of: dict[str, int] = {}
+        for char in sorted(wanted):
+            index = next((i for i, p in enumerate(paths) if ord(char) in font_cmap(p)), 0)
+            chosen.setdefault(index, set()).add(char)
+        order = sorted(chosen)
+        self.faces: list[StampFont] = []
+        for position, index in enumerate(order):
+            own = {c for c in chosen.get(index, ()) if ord(c) in font_cmap(paths[index])}
+            self.faces.append(StampFont(pdf, paths[index], own))
+            for char in chosen.get(index, ()):
+                self._face_of[char] = position
+
+    def runs(self, text: str) -> list[tuple[int, str]]:
+        """``text`` cut into runs drawn by the same face: ``(face index, run)``."""
+        runs: list[tuple[int, str]] = []
+        for char in text:
+            face = self._face_of.get(" " if char.isspace() else char, 0)
+            if runs and runs[-1][0] == face:
+                runs[-1] = (face, runs[-1][1] + char)
+            else:
+                runs.append((face, char))
+        return runs
+
+    def width(self, text: str, size: float) -> float:
+        return sum(self.faces[face].width(run, size) for face, run in self.runs(text))
+
+
 class Canvas:
     """Collects drawing operators for one page; ``stream()`` returns them as bytes."""
 
-    def __init__(self, fonts: dict[str, StampFont]) -> None:
+    def __init__(self, fonts: dict[str, StampFontSet]) -> None:
         self.fonts = fonts
         self.ops: list[str] = []
 
@@ -152,16 +194,19 @@ class Canvas:
         align: str = "left",
         gray: float = 0.0,
     ) -> None:
-        face = self.fonts[font]
-        width = face.width(text, size)
+        faces = self.fonts[font]
+        width = faces.width(text, size)
         if align == "right":
             x -= width
         elif align == "center":
             x -= width / 2
-        self.ops.append(
-            f"BT /TrkStamp{font} {size:.2f} Tf {gray:.3f} g {x:.2f} {y:.2f} Td "
-            f"<{face.encode(text)}> Tj ET"
+        # One text object: each Tj moves the pen by its run's widths, so runs in different
+        # fonts follow each other.
+        shown = " ".join(
+            f"/TrkStamp{font}{face} {size:.2f} Tf <{faces.faces[face].encode(run)}> Tj"
+            for face, run in faces.runs(text)
         )
+        self.ops.append(f"BT {gray:.3f} g {x:.2f} {y:.2f} Td {shown} ET")
 
     def label_box(self, right: float, top: float, text: str, *, size: float) -> None:
         """A boxed exhibit label whose top-right corner is at (right, top)."""
@@ -204,7 +249,7 @@ def apply(
     pdf: pikepdf.Pdf,
     page: pikepdf.Page,
     canvas: Canvas,
-    fonts: dict[str, StampFont],
+    fonts: dict[str, StampFontSet],
     opening: pikepdf.Object,
 ) -> None:
     """Wrap the page's own content in q/Q and append the canvas on top of it."""
@@ -215,7 +260,8 @@ def apply(
     font_dict = resources.get("/Font")
     if font_dict is None:
         font_dict = resources.Font = Dictionary()
-    for key, face in fonts.items():
-        font_dict[f"/TrkStamp{key}"] = face.font
+    for key, faces in fonts.items():
+        for index, face in enumerate(faces.faces):
+            font_dict[f"/TrkStamp{key}{index}"] = face.font
     page.contents_add(opening, prepend=True)
     page.contents_add(pdf.make_stream(canvas.stream(matrix)), prepend=False)

@@ -149,6 +149,14 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "note.size": "크기",
         "note.size_value": "{n} 바이트",
         "note.unreadable": "원본 파일을 열 수 없어 내용을 표시하지 못했습니다: {reason}",
+        "note.too_large": (
+            "이 그림은 {width} × {height} 화소로 너무 커서 쪽에 그리지 않았습니다(PDF 뷰어가 "
+            "열 수 있는 크기를 넘습니다). 원본 파일은 이 PDF에 “{attachment}”(이)라는 이름으로 "
+            "첨부되어 있으니, PDF 뷰어의 첨부 파일 목록에서 꺼내어 아래 SHA-256 값을 "
+            "대조하십시오."
+        ),
+        "note.pixels": "화소 크기",
+        "note.pixels_value": "{width} × {height}",
         "footer.generated": "작성 {when}",
         "footer.page": "{x} / {y}쪽",
         "empty": "—",
@@ -296,6 +304,14 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "note.size": "Size",
         "note.size_value": "{n} bytes",
         "note.unreadable": "The original file could not be opened for display: {reason}",
+        "note.too_large": (
+            "This image is {width} × {height} pixels, too large to draw on a page (more than a "
+            "PDF viewer can open), so it is not shown. The original file is attached to this PDF "
+            "as “{attachment}”: take it from the PDF viewer's attachments and compare its "
+            "SHA-256 with the value below."
+        ),
+        "note.pixels": "Pixel size",
+        "note.pixels_value": "{width} × {height}",
         "footer.generated": "Generated {when}",
         "footer.page": "Page {x} of {y}",
         "empty": "—",
