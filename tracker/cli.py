@@ -180,7 +180,7 @@ def verify_command() -> None:
 
     session = db.get_session()
     failed = False
-    database = integrity.check_database(session)
+    database = integrity.check_database(db.engine())
     if database.ok:
         click.echo(f"database intact: {database.method}")
     else:

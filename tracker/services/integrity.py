@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, select
 
@@ -31,11 +31,19 @@ class DatabaseReport:
         return not self.problems
 
 
-def check_database(session: Session) -> DatabaseReport:
+def check_database(engine: Engine) -> DatabaseReport:
     """SQLite: ``PRAGMA integrity_check`` (every page, index and constraint of the file).
     PostgreSQL: every table read through (which reads every heap page), and every B-tree index
     checked with ``amcheck`` when that extension is installed (``CREATE EXTENSION amcheck``).
-    A database too damaged to answer is reported as a problem, never raised."""
+    A database too damaged to answer is reported as a problem, never raised.
+
+    Runs in a read-only transaction of its own: it never waits for a writer (an upload in
+    progress) nor holds one up."""
+    with Session(engine) as session:
+        return _check(session)
+
+
+def _check(session: Session) -> DatabaseReport:
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         report = DatabaseReport("SQLite PRAGMA integrity_check")
