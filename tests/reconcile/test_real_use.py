@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import shutil
 import struct
 import unicodedata
@@ -230,7 +231,6 @@ def test_formula_like_keys_are_escaped_in_every_csv_and_numbers_stay_numbers(tmp
             for cell in line.split(","):
                 assert not cell.lstrip('"').startswith(("=", "+", "@", "\t")), (name, line)
     assert result.left.total == -2_500 + 10 + 3
-    import json
 
     summary = json.loads((out / "summary.json").read_text())
     assert summary["csv_cells"] == cells.NOTE
@@ -263,3 +263,35 @@ def test_an_encrypted_workbook_is_refused_as_such():
 def test_a_strict_open_xml_workbook_is_refused_as_such():
     message = _refusal(CORPUS / "poi-SampleSS.strict.xlsx")
     assert "Strict Open XML" in message
+
+
+# --- the same through the CLI -----------------------------------------------------------------
+
+
+def test_cli_reads_a_truncating_dimension_and_a_multiline_csv(tmp_path):
+    from click.testing import CliRunner
+
+    from tracker.reconcile.commands import audit_data_command, reconcile_command
+
+    book = write_xlsx(tmp_path / "left.xlsx", {"s": ROWS})
+    rewrite_member(
+        book,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b'<dimension ref="A1:C9"/>', b'<dimension ref="A1:B2"/>'),
+    )
+    right = write_csv(
+        tmp_path / "right.csv",
+        [["회원ID", "메모", "잔액"]]
+        + [[f"U{i:03d}", "줄\n바꿈", str(i * 100)] for i in range(1, 9)],
+        encoding="cp949",
+    )
+    args = [book, right, "--key", "회원ID", "--amount", "잔액", "--out", tmp_path / "o", "--json"]
+    result = CliRunner().invoke(reconcile_command, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["matched"] == 8 and figures["left"]["rows"] == 8
+    users = write_csv(
+        tmp_path / "users.csv", [["회원ID", "잔액"], ["=1+1", "-5"], ["U2", "7"]], encoding="cp949"
+    )
+    result = CliRunner().invoke(audit_data_command, [str(users), "--profile", "users"])
+    assert result.exit_code == 0 and "rows: 2" in result.stdout
