@@ -56,6 +56,14 @@ def open_matter(reference: str, as_email: str | None):
         fail(err)
 
 
+def _check_moment(moment) -> None:
+    """--at and --now: the dates the services accept, so later arithmetic cannot overflow."""
+    from .services.checks import DAY_RANGE, day_in_range
+
+    if not day_in_range(moment):
+        raise click.BadParameter(DAY_RANGE)
+
+
 as_option = click.option(
     "--as", "as_email", envvar="TRACKER_USER", help="Act as this user (or set TRACKER_USER)."
 )
@@ -550,6 +558,7 @@ def reminders_run(now_text: str | None) -> None:
             raise click.BadParameter(f"not an ISO 8601 moment: {now_text}") from None
         if now.tzinfo is None:
             raise click.BadParameter("give a timezone, e.g. 2022-02-21T09:00+09:00")
+        _check_moment(now)
     report = reminders.run_with_settings(engine=db.engine(), settings=settings, now=now)
     for word, rows in (
         ("sent", report.sent),
@@ -622,6 +631,7 @@ def dossier_build(reference, purpose, lang, at_text, out_path, unsigned, as_emai
             raise click.BadParameter(f"not an ISO 8601 moment: {at_text}") from None
         if at.tzinfo is None:
             raise click.BadParameter("give a timezone, e.g. 2022-03-02T09:00+09:00")
+        _check_moment(at)
     session = db.get_session()
     settings = current_app.config["TRACKER"]
     if unsigned:

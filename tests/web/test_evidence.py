@@ -106,6 +106,7 @@ def test_non_member_cannot_fetch_even_knowing_ids(client, session, world):
     upload(client, world["matter"], ("a.pdf", pdf_bytes()))
     item = stored(session, world["matter"])[0]
     client.post("/logout")
+    session.rollback()  # sign-out wrote (a new session token): leave the older snapshot
     stranger = make_user(session)
     login(client, stranger)
     m = world["matter"].id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -12,6 +12,18 @@ from ..errors import ValidationFailed
 def N_(message: str) -> str:
     """Mark a message for the translation catalog without translating it here."""
     return message
+
+
+# Dates the app accepts: wide enough for any matter, and far enough from Python's year 9999
+# that adding a period, a day for 24:00 or reminder days never leaves the calendar.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+DAY_RANGE = N_("Give a date between 1900-01-01 and 2999-12-31.")
+
+
+def day_in_range(day: date) -> bool:
+    """Whether ``day`` (a date, or a datetime's own calendar day) is one the app accepts."""
+    return FIRST_DAY <= (day.date() if isinstance(day, datetime) else day) <= LAST_DAY
 
 
 class Checks:
@@ -48,12 +60,17 @@ class Checks:
                 self.fail(field, N_("This field is required."))
             return None
         if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(field, N_("Not a valid date (YYYY-MM-DD)."))
+            day = value
+        else:
+            try:
+                day = date.fromisoformat(str(value).strip())
+            except ValueError:
+                self.fail(field, N_("Not a valid date (YYYY-MM-DD)."))
+                return None
+        if not day_in_range(day):
+            self.fail(field, DAY_RANGE)
             return None
+        return day
 
     def done(self) -> None:
         if self.errors:

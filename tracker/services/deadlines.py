@@ -34,7 +34,7 @@ from ..models import (
 )
 from ..models.enums import Role
 from . import access, audit
-from .checks import N_, Checks
+from .checks import DAY_RANGE, N_, Checks, day_in_range
 
 KINDS = ("hard", "follow_up", "hearing")
 STATUSES = ("open", "met", "missed", "extended", "cancelled")
@@ -71,6 +71,9 @@ def compute(session: Session, trigger: str, period: str) -> Due:
         start = parse_trigger(trigger)
     except PeriodError as err:
         errors.append(("trigger_on", str(err)))
+    else:
+        if not day_in_range(start):
+            errors.append(("trigger_on", DAY_RANGE))
     try:
         period_value = parse_period(period)
     except PeriodError as err:
@@ -78,9 +81,12 @@ def compute(session: Session, trigger: str, period: str) -> Due:
     if errors:
         raise ValidationFailed(errors)
     try:
-        return compute_due(start, period_value, calendar=holiday_calendar(session))
+        due = compute_due(start, period_value, calendar=holiday_calendar(session))
     except PeriodError as err:
         raise ValidationFailed([("period", str(err))]) from None
+    if not day_in_range(due.due):
+        raise ValidationFailed([("period", DAY_RANGE)])
+    return due
 
 
 def ends_at(due_on: date) -> datetime:

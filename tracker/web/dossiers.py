@@ -22,6 +22,7 @@ from .. import db, jobs, storage
 from ..errors import Conflict, ValidationFailed
 from ..models.enums import Role
 from ..services import access, dossiers, evidence, jobstate
+from ..services.checks import DAY_RANGE, day_in_range
 from .views import session, user
 
 bp = Blueprint("dossiers", __name__, url_prefix="/matters/<int:matter_id>/dossiers")
@@ -76,9 +77,12 @@ def index(matter_id: int):
 
 def _day(text: str | None) -> date | None:
     try:
-        return date.fromisoformat(text) if text else None
+        day = date.fromisoformat(text) if text else None
     except ValueError:
         raise ValidationFailed([("date_from", "Not a valid date (YYYY-MM-DD).")]) from None
+    if day is not None and not day_in_range(day):
+        raise ValidationFailed([("date_from", DAY_RANGE)])
+    return day
 
 
 @bp.app_template_global("job_reason")

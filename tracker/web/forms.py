@@ -14,21 +14,34 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..services.checks import FIRST_DAY, LAST_DAY, day_in_range
 from .labels import choices
 
 REQUIRED = DataRequired(message=_l("This field is required."))
 DATE_MSG = _l("Not a valid date (YYYY-MM-DD).")
+RANGE_MSG = _l("Give a date between 1900-01-01 and 2999-12-31.")
+# The browser's date picker offers only the days the services accept.
+DATE_BOUNDS = {"min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}
+
+
+def _in_range(_form, field) -> None:
+    if field.data is not None and not day_in_range(field.data):
+        raise ValidationError(str(RANGE_MSG))
 
 
 def required_date(label):
-    return DateField(label, validators=[REQUIRED], format="%Y-%m-%d")
+    return DateField(
+        label, validators=[REQUIRED, _in_range], format="%Y-%m-%d", render_kw=DATE_BOUNDS
+    )
 
 
 def optional_date(label):
-    return DateField(label, validators=[Optional()], format="%Y-%m-%d")
+    return DateField(
+        label, validators=[Optional(), _in_range], format="%Y-%m-%d", render_kw=DATE_BOUNDS
+    )
 
 
 class TrackerForm(FlaskForm):
@@ -47,7 +60,10 @@ class TrackerForm(FlaskForm):
     def process_date_errors(self) -> None:
         for field in self:
             if isinstance(field, DateField) and field.errors:
-                field.errors = [DATE_MSG if "date" in str(e).lower() else e for e in field.errors]
+                field.errors = [
+                    e if str(e) == str(RANGE_MSG) or "date" not in str(e).lower() else DATE_MSG
+                    for e in field.errors
+                ]
 
 
 class LoginForm(FlaskForm):
@@ -227,7 +243,7 @@ class DeadlineForm(TrackerForm):
     title = StringField(_l("What is due"), validators=[REQUIRED, Length(max=300)])
     kind = SelectField(_l("Kind"))
     owner_id = SelectField(_l("Owner"), coerce=str)
-    due_on = StringField(_l("Fixed due date"), render_kw={"type": "date"})
+    due_on = StringField(_l("Fixed due date"), render_kw={"type": "date", **DATE_BOUNDS})
     trigger_on = StringField(
         _l("Triggering event on"),
         description=_l("YYYY-MM-DD, or YYYY-MM-DDT00:00 when the period starts at midnight"),
