@@ -389,6 +389,9 @@ def evidence_add(reference, files, source, received, obtained_how, as_email) -> 
         click.echo(f"{state} #{e.id}\t{e.sha256}\t{e.size}\t{e.media_type}\t{e.display_name}")
         if r.correspondence is not None:
             click.echo(f"        correspondence #{r.correspondence.id}: {r.correspondence.subject}")
+        for row, item in r.attachments:
+            kept = f"exhibit #{item.id}" if item else f"not stored: {row.problem}"
+            click.echo(f"        attachment {row.position}: {row.filename}\t{kept}")
         for problem in r.problems:
             click.echo(f"        note: {problem}")
     sys.exit(1 if failed else 0)

@@ -6,7 +6,7 @@ from .deadline import Deadline, DeadlineExtension, DeadlineWatcher, Holiday, Rem
 from .demand import Demand, DemandItem, Response, ResponseItem
 from .discrepancy import Analysis, Figure
 from .dossier import Dossier
-from .evidence import Evidence, EvidenceLink, IntegrityCheck
+from .evidence import CorrespondenceAttachment, Evidence, EvidenceLink, IntegrityCheck
 from .jobs import PeriodicRun, WorkerProcess
 from .matter import Matter, Party
 from .record import Correspondence, Fact
@@ -16,6 +16,7 @@ __all__ = [
     "Analysis",
     "AuditEvent",
     "Correspondence",
+    "CorrespondenceAttachment",
     "Deadline",
     "DeadlineExtension",
     "DeadlineWatcher",

@@ -63,6 +63,29 @@ class EvidenceLink(SQLModel, table=True):
     matter_id: int = Field(foreign_key="matter.id", index=True)
 
 
+class CorrespondenceAttachment(SQLModel, table=True):
+    """One attachment of one email, under the name that email gave it, in its place.
+
+    The bytes are stored once per matter (one Evidence per sha256), but every email that
+    carried them has its own row here, so an email lists all it carried: the second email with
+    a file already on record, and the same file attached twice under two names. ``evidence_id``
+    is empty when the attachment could not be stored (``problem`` says why).
+    """
+
+    __table_args__ = (UniqueConstraint("correspondence_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    matter_id: int = Field(foreign_key="matter.id", index=True)
+    correspondence_id: int = Field(foreign_key="correspondence.id", index=True)
+    evidence_id: int | None = Field(default=None, foreign_key="evidence.id", index=True)
+    position: int  # 1, 2, ... in the order of the message
+    filename: str = Field(max_length=1024)  # as this email named it
+    content_id: str | None = Field(default=None, max_length=500)
+    inline: bool = False
+    problem: str = Field(default="")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class IntegrityCheck(SQLModel, table=True):
     """One run of the vault integrity check: every stored object re-hashed."""
 

@@ -183,6 +183,10 @@ def build_context(
     for e in chosen:
         if e.correspondence_id:
             links.setdefault(("correspondence", e.correspondence_id), []).append(labels[e.id])
+    # Every email lists every exhibit it carried, also those first received with another one.
+    for correspondence_id, evidence_id in evidence.attachment_pairs(session, matter.id):
+        if evidence_id in labels:
+            links.setdefault(("correspondence", correspondence_id), []).append(labels[evidence_id])
     parties = {p.id: p for p in session.exec(select(Party).where(Party.matter_id == matter.id))}
     today = kst_today(generated_at)
 

@@ -18,6 +18,7 @@ from ..errors import Conflict, NotFound, TrackerError, ValidationFailed
 from ..models import (
     AuditEvent,
     Correspondence,
+    CorrespondenceAttachment,
     Demand,
     Evidence,
     EvidenceLink,
@@ -68,6 +69,10 @@ class AddResult:
     error: str = ""
     correspondence: Correspondence | None = None
     problems: list[str] = field(default_factory=list)
+    # Of an email: every attachment it carried, in order, with its exhibit (if stored).
+    attachments: list[tuple[CorrespondenceAttachment, Evidence | None]] = field(
+        default_factory=list
+    )
 
 
 def custody(
@@ -223,6 +228,10 @@ def add_files(
                     evidence=evidence,
                     max_bytes=max_bytes,
                 )
+                if result.correspondence is not None:
+                    result.attachments = attachments_of(
+                        session, matter.id, result.correspondence.id
+                    )
             session.commit()
         except TrackerError as err:
             session.rollback()
@@ -300,7 +309,14 @@ def exhibits_for(session: Session, matter_id: int, target_type: str, target_id: 
     )
     belongs = col(Evidence.id).in_(linked)
     if target_type == "correspondence":
-        belongs = belongs | (Evidence.correspondence_id == target_id)
+        attached = select(CorrespondenceAttachment.evidence_id).where(
+            CorrespondenceAttachment.matter_id == matter_id,
+            CorrespondenceAttachment.correspondence_id == target_id,
+            col(CorrespondenceAttachment.evidence_id).is_not(None),
+        )
+        belongs = (
+            belongs | (Evidence.correspondence_id == target_id) | col(Evidence.id).in_(attached)
+        )
     return list(
         session.exec(
             select(Evidence)
@@ -308,6 +324,85 @@ def exhibits_for(session: Session, matter_id: int, target_type: str, target_id: 
             .order_by(Evidence.label_number, Evidence.label_branch, Evidence.id)
         )
     )
+
+
+def attachments_of(
+    session: Session, matter_id: int, correspondence_id: int
+) -> list[tuple[CorrespondenceAttachment, Evidence | None]]:
+    """Every attachment one email carried, in its order, under the name it gave, each with
+    its exhibit (``None`` when it could not be stored). The same file attached twice, or
+    already on record from another email, appears every time."""
+    rows = session.exec(
+        select(CorrespondenceAttachment, Evidence)
+        .join(Evidence, CorrespondenceAttachment.evidence_id == Evidence.id, isouter=True)
+        .where(
+            CorrespondenceAttachment.matter_id == matter_id,
+            CorrespondenceAttachment.correspondence_id == correspondence_id,
+        )
+        .order_by(CorrespondenceAttachment.position)
+    )
+    return [(row, evidence) for row, evidence in rows]
+
+
+def attachment_pairs(session: Session, matter_id: int) -> list[tuple[int, int]]:
+    """``(correspondence id, evidence id)`` for every stored attachment of every email of the
+    matter, once per pair."""
+    return list(
+        session.exec(
+            select(CorrespondenceAttachment.correspondence_id, CorrespondenceAttachment.evidence_id)
+            .where(
+                CorrespondenceAttachment.matter_id == matter_id,
+                col(CorrespondenceAttachment.evidence_id).is_not(None),
+            )
+            .distinct()
+        )
+    )
+
+
+def record_attachment(
+    session: Session,
+    actor: User,
+    *,
+    correspondence: Correspondence,
+    evidence: Evidence | None,
+    position: int,
+    filename: str,
+    content_id: str | None = None,
+    inline: bool = False,
+    problem: str = "",
+    first_receipt: bool = True,
+) -> CorrespondenceAttachment:
+    """Record that ``correspondence`` carried ``evidence`` as its attachment number
+    ``position`` under ``filename``. When the exhibit was already on record (from another
+    email, an upload, or earlier in this same email), its custody gains a "received" event
+    naming this email and this name. The caller commits."""
+    row = CorrespondenceAttachment(
+        matter_id=correspondence.matter_id,
+        correspondence_id=correspondence.id,
+        evidence_id=evidence.id if evidence is not None else None,
+        position=position,
+        filename=filename.replace("\x00", "\u2400")[:1024],
+        content_id=(content_id or None) and content_id[:500],
+        inline=inline,
+        problem=problem,
+    )
+    session.add(row)
+    audit.created(session, actor, row, matter_id=correspondence.matter_id)
+    if evidence is not None and not first_receipt:
+        custody(
+            session,
+            actor,
+            evidence,
+            "received",
+            purpose=f"email attachment, received again with correspondence #{correspondence.id}",
+            detail={
+                "correspondence_id": correspondence.id,
+                "position": position,
+                "filename": row.filename,
+                "again": True,
+            },
+        )
+    return row
 
 
 # --- changing --------------------------------------------------------------------------------

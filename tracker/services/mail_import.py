@@ -1,8 +1,10 @@
 """Turn an email exhibit (.eml or .msg) into correspondence, with its attachments as exhibits.
 
 The original message file stays the primary exhibit; every attachment becomes a linked exhibit
-of its own (stored once by hash); the message's text and sanitized HTML go on the
-correspondence record. What could not be read is kept with the record, never dropped silently.
+of its own (stored once per matter by hash) and a row of the email's attachment list under the
+name the email gave it, so an email carrying a file already on record still lists it; the
+message's text and sanitized HTML go on the correspondence record. What could not be read is
+kept with the record, never dropped silently.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ..mailimport import parse_email_file
 from ..models import Correspondence, Evidence, Matter, User, utcnow
 from ..vault.backend import VaultBackend
 from . import audit
+from .checks import N_
 
 MAX_MESSAGE_BYTES = 200 * 1024 * 1024
 
@@ -79,31 +82,50 @@ def import_message(
     if not evidence.title or evidence.title == evidence.display_name:
         evidence.title = entry.subject
     session.add(evidence)
-    from .evidence import Upload, _store_one
+    from .evidence import Upload, _store_one, record_attachment
 
-    for attachment in parsed.attachments:
+    # Each attachment gets its own row under its own name and place, even when its bytes are
+    # already an exhibit (stored once per matter): the email must show all it carried.
+    for position, attachment in enumerate(parsed.attachments, 1):
+        child: Evidence | None = None
+        created = False
+        problem = ""
         if attachment.content is None or attachment.size == 0:
+            problem = N_("The attachment is empty.")
             problems.append(f"attachment '{attachment.filename}' is empty; not stored")
-            continue
-        try:
-            child, _created = _store_one(
-                session,
-                vault,
-                actor,
-                matter,
-                Upload(attachment.filename, io.BytesIO(attachment.content)),
-                {
-                    "received_on": evidence.received_on,
-                    "source_party_id": evidence.source_party_id,
-                    "source_person": parsed.sender[:200],
-                    "obtained_how": "email attachment",
-                },
-                max_bytes=max_bytes,
-                parent=evidence,
-                correspondence_id=entry.id,
-            )
-        except TrackerError as err:
-            problems.append(f"attachment '{attachment.filename}': {err.message}")
+        else:
+            try:
+                child, created = _store_one(
+                    session,
+                    vault,
+                    actor,
+                    matter,
+                    Upload(attachment.filename, io.BytesIO(attachment.content)),
+                    {
+                        "received_on": evidence.received_on,
+                        "source_party_id": evidence.source_party_id,
+                        "source_person": parsed.sender[:200],
+                        "obtained_how": "email attachment",
+                    },
+                    max_bytes=max_bytes,
+                    parent=evidence,
+                    correspondence_id=entry.id,
+                )
+            except TrackerError as err:
+                problem = err.message
+                problems.append(f"attachment '{attachment.filename}': {err.message}")
+        record_attachment(
+            session,
+            actor,
+            correspondence=entry,
+            evidence=child,
+            position=position,
+            filename=attachment.filename,
+            content_id=attachment.content_id,
+            inline=attachment.inline,
+            problem=problem,
+            first_receipt=created,
+        )
     if problems != list(parsed.problems):
         entry.import_problems = "\n".join(problems)
         session.add(entry)

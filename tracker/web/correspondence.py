@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from ..models import Correspondence
 from ..models.enums import Role
-from ..services import access, audit, demands, matters, records
+from ..services import access, audit, demands, evidence, matters, records
 from .forms import CorrespondenceForm
 from .views import exhibits, render_form, save, session, user
 
@@ -65,4 +65,8 @@ def edit(matter_id: int, entry_id: int):
         can_edit=access.role_in(session(), user(), matter_id) in (Role.ADMIN, Role.EDITOR),
         history=audit.history(session(), entity="Correspondence", entity_id=entry_id),
         exhibits=exhibits(matter, "correspondence", entry_id),
+        attachments=[
+            (row, item, evidence.label_of(item, matter.label_scheme) if item else "")
+            for row, item in evidence.attachments_of(session(), matter_id, entry_id)
+        ],
     )
