@@ -104,6 +104,18 @@ def test_cli_build_prints_the_reason(app, runner, session):
     assert "예기치 않은 오류로 작업이 중단되었습니다(참조 번호 dossier-1-1)" in result.output
     assert not PYTHON_INTERNALS.search(result.output)
 
+    cache = app.config["TRACKER"].instance_dir / "dossier-cache"
+    cache.unlink()
+    result = runner.invoke(
+        args=["dossier", "retry", "--matter", matter.reference, "1", "--as", owner.email]
+    )
+    assert result.exit_code == 0, result.output
+    assert "queued again (attempt 2)" in result.output and result.output.endswith("\tdone\n")
+    result = runner.invoke(
+        args=["dossier", "cancel", "--matter", matter.reference, "1", "--as", owner.email]
+    )
+    assert result.exit_code == 1 and "This job has already ended." in result.output
+
 
 def test_retry_and_cancel_are_for_editors_and_audited(app, client, session):
     owner, viewer, matter = _world(session)
@@ -228,3 +240,21 @@ def test_analysis_failure_reason_retry_and_cancel(app, client, session, monkeypa
     client.post("/logout")
     login(client, viewer)
     assert client.post(f"{url}/cancel").status_code == 403
+
+
+def test_a_refused_input_keeps_its_message_but_never_a_python_repr(app):
+    from tracker.errors import ValidationFailed
+
+    err = ValidationFailed(
+        [("file", "cannot read <_io.BytesIO object at 0x7f3a2b1c9d80> as CSV: 가맹점ID missing")]
+    )
+    code, params = jobstate.failure_of(err)
+    assert code == "refused"
+    assert params == {"messages": ["cannot read (…) as CSV: 가맹점ID missing"]}
+    row = Dossier(number="x", matter_id=1, purpose="civil", generated_at=utcnow())
+    row.error_code, row.error_params = code, json.dumps(params)
+    with app.test_request_context():
+        assert jobstate.reason(row, locale="ko") == (
+            "입력을 처리할 수 없습니다: cannot read (…) as CSV: 가맹점ID missing"
+        )
+        assert jobstate.reason(row, locale="en").startswith("The input was refused: ")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -111,13 +112,22 @@ def reason(row: Any, locale: str | None = None) -> str:
         return _render(gettext, row.error_code, params)
 
 
+# A Python repr that slipped into a message (``<_io.BytesIO object at 0x7f…>``): never shown.
+_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>|\bat 0x[0-9a-fA-F]+\b")
+
+
+def _clean(message: str) -> str:
+    return _REPR.sub("(…)", message)
+
+
 def failure_of(err: TrackerError, known: dict[type, str] | None = None) -> tuple[str, dict]:
-    """The code and parameters for an error a job raised on purpose."""
+    """The code and parameters for an error a job raised on purpose. Messages keep what the
+    reader needs (a file's name, a column) and lose any Python repr."""
     for cls, code in (known or {}).items():
         if isinstance(err, cls):
             return code, {}
     if isinstance(err, ValidationFailed):
-        return "refused", {"messages": [m for _f, m in err.errors if m]}
+        return "refused", {"messages": [_clean(m) for _f, m in err.errors if m]}
     if isinstance(err, NotFound):
         return "input_missing", {}
     return "unexpected", {}
