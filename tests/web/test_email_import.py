@@ -324,3 +324,38 @@ def test_dossier_register_lists_a_shared_attachment_under_both_emails(client, se
     assert letters == {"계약서 송부": ["갑 제1호증"], "재송부": ["갑 제1호증"]}
     register = render_html(context).split("재송부", 1)[1].split("</tr>", 1)[0]
     assert "갑 제1호증" in register
+
+
+def test_ansi_japanese_msg_with_one_file_twice_lists_both(client, session, world):
+    from datetime import UTC, datetime
+
+    from tests.mailimport.msgbuilder import MsgAttachment, MsgSpec, build_msg
+
+    owner, matter = world
+    login(client, owner)
+    raw = build_msg(
+        MsgSpec(
+            subject="①請求書のご送付",
+            body="請求書を二通お送りします。",
+            sender_name="髙橋一郎",
+            sender_email="takahashi@example.jp",
+            message_id="<twice932@example.jp>",
+            sent=datetime(2024, 3, 5, tzinfo=UTC),
+            attachments=[
+                MsgAttachment("請求書.pdf", PDF, "application/pdf"),
+                MsgAttachment("請求書（控え）.pdf", PDF, "application/pdf"),
+            ],
+            unicode=False,
+            codepage=932,
+            encoding="cp932",
+        )
+    )
+    assert upload(client, matter, "請求書.msg", raw).status_code == 302
+    entry = session.exec(select(Correspondence)).one()
+    assert entry.subject == "①請求書のご送付" and entry.import_problems == ""
+    rows = attachment_rows(session, entry)
+    assert [r.filename for r in rows] == ["請求書.pdf", "請求書（控え）.pdf"]
+    assert rows[0].evidence_id == rows[1].evidence_id is not None
+    page = client.get(f"/matters/{matter.id}/correspondence/{entry.id}").get_data(as_text=True)
+    assert listed(page) == ["請求書.pdf", "請求書（控え）.pdf"]
+    assert "첨부 1와 같은 파일" in page
