@@ -10,11 +10,12 @@ import os
 import subprocess
 import sys
 
-ALL = ("vault", "reconcile", "dossier")
+ALL = ("vault", "reconcile", "dossier", "saves")
 QUICK_ARGS = {
     "vault": ["--size-mb", "256", "--runs", "1"],
     "reconcile": ["--rows", "200000", "--merchants", "50000", "--repeat", "1"],
     "dossier": ["--repeat", "1", "--only", "bundle,baseline"],
+    "saves": ["--seconds", "2", "--repeat", "1"],
 }
 
 

@@ -123,6 +123,36 @@ def _stop(server: subprocess.Popen) -> None:
     server.wait(timeout=10)
 
 
+def _create_users(env: dict[str, str], people: list[Person], first: int) -> None:
+    """``tracker user create`` for each, all at once."""
+    creating = [
+        subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "tracker.cli",
+                "user",
+                "create",
+                "--email",
+                person.email,
+                "--name",
+                f"저장자 {first + n}",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        for n, person in enumerate(people)
+    ]
+    for person, process in zip(people, creating, strict=True):
+        output, _ = process.communicate(person.password + "\n", timeout=300)
+        if process.returncode != 0:
+            raise RuntimeError(f"user create {person.email} exited {process.returncode}: {output}")
+
+
 @contextmanager
 def served_app(workdir: Path, database_url: str | None = None, people: int = 8) -> Iterator[Served]:
     """The demo instance with ``people`` editors, served (with its worker) until the block ends.
@@ -135,55 +165,9 @@ def served_app(workdir: Path, database_url: str | None = None, people: int = 8) 
     _checked(_cli(env, "demo"))
     admin = Person("admin@example.com", (instance / "admin-password.txt").read_text().strip())
     crowd = [Person(f"saver{n}@example.com", secrets.token_urlsafe(12)) for n in range(people)]
-    # All at once: quicker, and CLI writes meet each other too.
-    creating = [
-        subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "tracker.cli",
-                "user",
-                "create",
-                "--email",
-                person.email,
-                "--name",
-                f"저장자 {n}",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )  # fmt: skip
-        for n, person in enumerate(crowd)
-    ]
-    for person, process in zip(crowd, creating, strict=True):
-        output, _ = process.communicate(person.password + "\n", timeout=300)
-        if process.returncode != 0:
-            raise RuntimeError(f"user create {person.email} exited {process.returncode}: {output}")
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            matter_id = conn.execute(
-                text("SELECT id FROM matter WHERE reference = '2022-법무-001'")
-            ).scalar_one()
-            item_ids = list(
-                conn.execute(
-                    text(
-                        "SELECT demanditem.id FROM demanditem JOIN demand"
-                        " ON demand.id = demanditem.demand_id"
-                        " WHERE demand.matter_id = :m ORDER BY demanditem.id"
-                    ),
-                    {"m": matter_id},
-                ).scalars()
-            )
-            ids = dict(conn.execute(text('SELECT email, id FROM "user"')).all())
-    finally:
-        engine.dispose()
-    for person in crowd:
-        person.user_id = ids[person.email]
-
+    # The first eight with ``tracker user create``, all at once (CLI writes meet each other
+    # too); any more through the accounts page below, which is quicker than a process each.
+    _create_users(env, crowd[:8], first=0)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = workdir / "serve.log"
@@ -199,9 +183,40 @@ def served_app(workdir: Path, database_url: str | None = None, people: int = 8) 
         )  # fmt: skip
     try:
         _wait_until_up(base_url, server, log_path)
-        # The matter's admin adds everyone as an editor, through the members page.
+        # The demo admin (site admin, and the matter's) makes any further accounts on the
+        # accounts page and adds everyone as an editor on the members page.
         browser = Browser(base_url)
         browser.sign_in(admin)
+        for n, person in enumerate(crowd[8:], start=8):
+            token = browser.token("/users/new")
+            status, body = browser.post(
+                "/users/new",
+                {"email": person.email, "name": f"저장자 {n}", "password": person.password,
+                 "locale": "ko", "active": "y", "csrf_token": token},
+            )  # fmt: skip
+            if status != 302:
+                raise RuntimeError(f"creating {person.email}: {status} {body[:300]}")
+        engine = create_engine(database_url)
+        try:
+            with engine.connect() as conn:
+                matter_id = conn.execute(
+                    text("SELECT id FROM matter WHERE reference = '2022-법무-001'")
+                ).scalar_one()
+                item_ids = list(
+                    conn.execute(
+                        text(
+                            "SELECT demanditem.id FROM demanditem JOIN demand"
+                            " ON demand.id = demanditem.demand_id"
+                            " WHERE demand.matter_id = :m ORDER BY demanditem.id"
+                        ),
+                        {"m": matter_id},
+                    ).scalars()
+                )
+                ids = dict(conn.execute(text('SELECT email, id FROM "user"')).all())
+        finally:
+            engine.dispose()
+        for person in crowd:
+            person.user_id = ids[person.email]
         for person in crowd:
             token = browser.token(f"/matters/{matter_id}/members")
             status, body = browser.post(
@@ -277,6 +292,7 @@ class Outcome:
     statuses: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # (item, status)
     reads: int = 0
     failures: list[Failure] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)  # seconds per save attempt
 
     @property
     def saves(self) -> int:
@@ -304,6 +320,7 @@ def _save_loop(
     statuses: list[tuple[int, str]] = []
     failures: list[Failure] = []
     reads = 0
+    latencies: list[float] = []
     start.wait()
     # The clock starts once everyone is signed in (a sign-in hashes a password).
     until = time.monotonic() + seconds
@@ -318,6 +335,7 @@ def _save_loop(
             else:
                 failures.append(Failure(person.email, "read", status, body[:500]))
             continue
+        began = time.perf_counter()
         if n % 2:
             words = f"동시 저장 {person.email} #{n} {secrets.token_hex(4)}"
             status, body = browser.post(
@@ -339,11 +357,13 @@ def _save_loop(
                 statuses.append((item, new_status))
             else:
                 failures.append(Failure(person.email, "status", status, body[:500]))
+        latencies.append(time.perf_counter() - began)
     with lock:
         outcome.facts[person.email] = facts
         outcome.statuses[person.email] = statuses
         outcome.failures.extend(failures)
         outcome.reads += reads
+        outcome.latencies.extend(latencies)
 
 
 def run_load(
