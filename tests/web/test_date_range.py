@@ -135,9 +135,7 @@ def test_the_dossier_date_range_is_checked(client, session, world):
     assert _chain(session) == before
 
 
-def test_an_upload_with_a_received_date_outside_the_range_stores_nothing(
-    client, session, world
-):
+def test_an_upload_with_a_received_date_outside_the_range_stores_nothing(client, session, world):
     m = world["matter"].id
     login(client, world["owner"])
     before = _chain(session)
