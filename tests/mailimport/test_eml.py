@@ -492,3 +492,36 @@ def test_parse_email_file_dispatch_for_eml():
     ]
     with pytest.raises(ValidationFailed):
         parse_email_file(b"just some words\n", "note.eml")
+
+
+def test_raw_8bit_subject_is_read_in_the_body_charset():
+    # An old Big5 mailer writes the Subject as raw bytes, with no RFC 2047 label: the body's
+    # declared charset is the only evidence of what they are.
+    raw = (
+        b"From: a@example.tw\r\nTo: b@example.tw\r\nSubject: "
+        + "大家說英語 第6期".encode("big5")
+        + b"\r\nDate: Mon, 7 Jun 2004 10:00:00 +0800\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=big5\r\n\r\n"
+        + "每日聽MP3".encode("big5")
+        + b"\r\n"
+    )
+    parsed = parse_email_file(raw, "big5.eml")
+    assert parsed.subject == "大家說英語 第6期"
+    assert "每日聽MP3" in parsed.text_body
+    assert any("body's charset big5" in p for p in parsed.problems)
+
+
+def test_utf8_body_labelled_latin1_is_read_as_utf8():
+    raw = (
+        b"From: a@example.com\r\nTo: b@example.com\r\nSubject: x\r\n"
+        b"Date: Mon, 7 Jun 2004 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=ISO-8859-1\r\n\r\n"
+        + "Příbram – 서울 €".encode()
+        + b"\r\n"
+    )
+    parsed = parse_email_file(raw, "mislabelled.eml")
+    assert "Příbram – 서울 €" in parsed.text_body
+    assert any("declared as ISO-8859-1 but is UTF-8" in p for p in parsed.problems)
+    # Real Latin-1 stays Latin-1.
+    latin = raw.replace("Příbram – 서울 €".encode(), "Café crème".encode("latin-1"))
+    assert "Café crème" in parse_email_file(latin, "latin.eml").text_body

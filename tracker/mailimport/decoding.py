@@ -25,6 +25,9 @@ import binascii
 import codecs
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import unquote_to_bytes
 
 # Labels seen on Korean mail, all read with CP949 (UHC), the superset of EUC-KR that Windows and
@@ -71,6 +74,9 @@ _ALIASES = {
 }
 
 _FALLBACKS = ("utf-8", "cp949")
+_SINGLE_BYTE = frozenset(
+    {"ascii", "iso8859-1", "iso8859-15", "cp1252", "iso8859-2", "cp1250", "iso8859-9", "cp1254"}
+)
 _NOT_TEXT = {"base64", "bz2", "hex", "quopri", "rot-13", "uu", "zlib", "undefined"}
 
 
@@ -126,6 +132,13 @@ def decode_bytes(data: bytes, declared: str | None, what: str) -> tuple[str, lis
     UTF-8) with U+FFFD replacement, reported with a count. Pure ASCII never produces a problem.
     """
     codec = codec_for(declared)
+    if codec in _SINGLE_BYTE and not data.isascii():
+        # Every byte string is valid Latin-1, so a wrong label never fails: text that is
+        # valid UTF-8 with multi-byte characters is UTF-8 (real Latin-1 words practically
+        # never form UTF-8 sequences), as a mislabelled "ISO-8859-1" body often is.
+        utf8 = _strict(data, "utf-8")
+        if utf8 is not None:
+            return utf8, [f"{what} is declared as {declared} but is UTF-8; decoded as UTF-8"]
     if codec == "cp949" and not data.isascii():
         # UTF-8 Korean is very often *also* valid CP949 (and decodes to nonsense hanja), so
         # mail labelled Korean but actually UTF-8 (relabelled by forwarding webmail) must be
@@ -174,6 +187,21 @@ def has_raw_8bit(text: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in text)
 
 
+#: The charset the message's own text declares: raw 8-bit header bytes carry no label, and the
+#: sender's mailer wrote them in the charset it wrote the body in (what Thunderbird and
+#: Outlook assume too). Set by the parser around a message's header decoding.
+_HEADER_HINT: ContextVar[str | None] = ContextVar("raw_header_charset", default=None)
+
+
+@contextmanager
+def raw_header_charset(charset: str | None) -> Iterator[None]:
+    token = _HEADER_HINT.set(charset)
+    try:
+        yield
+    finally:
+        _HEADER_HINT.reset(token)
+
+
 def decode_raw_text(text: str, what: str) -> tuple[str, list[str]]:
     """Header text that may carry undeclared 8-bit bytes (parsed with surrogateescape)."""
     if not has_raw_8bit(text):
@@ -181,6 +209,10 @@ def decode_raw_text(text: str, what: str) -> tuple[str, list[str]]:
     data = to_bytes(text)
     if (utf8 := _strict(data, "utf-8")) is not None:
         return utf8, []  # RFC 6532 allows raw UTF-8 in headers
+    hint = _HEADER_HINT.get()
+    codec = codec_for(hint)
+    if codec and (decoded := _strict(data, codec)) is not None:
+        return decoded, [f"{what} has raw 8-bit text; read in the body's charset {hint}"]
     return decode_bytes(data, None, what)
 
 

@@ -50,6 +50,7 @@ from .decoding import (
     decode_bytes,
     decode_header_text,
     parse_param_header,
+    raw_header_charset,
     to_bytes,
     unfold,
 )
@@ -527,7 +528,19 @@ def parse_eml(
             ]
         )
     problems: list[str] = []
+    with raw_header_charset(_body_charset(message)):
+        return _parsed(message, text, problems)
 
+
+def _body_charset(message: Message) -> str | None:
+    """The charset the message's first text part declares (the hint for raw 8-bit headers)."""
+    for part in message.walk():
+        if part.get_content_maintype() == "text" and (charset := part.get_content_charset()):
+            return charset
+    return None
+
+
+def _parsed(message: Message, text: bytes, problems: list[str]) -> ParsedMessage:
     def header(name: str, label: str) -> str:
         value, issues = decode_header_text(_raw_header(message, name), label)
         problems.extend(issues)

@@ -31,7 +31,7 @@ from ..models import (
     utcnow,
 )
 from ..models.enums import Role
-from ..vault.backend import VaultBackend
+from ..vault.backend import StoredObject, VaultBackend
 from ..vault.names import display_name
 from ..vault.sniff import EML, MSG, sniff_file
 from . import access, audit
@@ -143,9 +143,12 @@ def _store_one(
     max_bytes: int | None,
     parent: Evidence | None = None,
     correspondence_id: int | None = None,
+    stored: StoredObject | None = None,
 ) -> tuple[Evidence, bool]:
-    """Stream one file into the vault and record it (or find the record it already has)."""
-    stored = vault.put_stream(upload.stream, max_bytes=max_bytes)
+    """Stream one file into the vault (unless ``stored`` says it is there already) and record
+    it (or find the record it already has)."""
+    if stored is None:
+        stored = vault.put_stream(upload.stream, max_bytes=max_bytes)
     existing = session.exec(
         select(Evidence).where(Evidence.matter_id == matter.id, Evidence.sha256 == stored.sha256)
     ).first()
@@ -209,12 +212,18 @@ def add_files(
     checks.done()
     if not uploads:
         raise ValidationFailed([("files", N_("Choose at least one file."))])
+    # Bytes are streamed into the vault outside any transaction: on SQLite a write transaction
+    # holds the single writer lock, and a large file must not make every other save wait.
+    session.commit()
     results = []
     for upload in uploads:
         result = AddResult(filename=upload.filename or "")
         try:
+            stored = vault.put_stream(upload.stream, max_bytes=max_bytes)
+            # The role is checked again inside the transaction that records the file.
+            matter = access.matter_for(session, actor, matter.id, Role.EDITOR)
             evidence, created = _store_one(
-                session, vault, actor, matter, upload, fields, max_bytes=max_bytes
+                session, vault, actor, matter, upload, fields, max_bytes=max_bytes, stored=stored
             )
             result.evidence, result.created = evidence, created
             if created and import_email and _looks_like_email(evidence):
@@ -648,15 +657,27 @@ def verify_vault(*, session: Session, vault: VaultBackend, trigger: str = "cli")
     """Re-hash every stored object the database knows of; report tampered, missing and orphan
     objects by name. The result is kept (IntegrityCheck) and each exhibit gets a custody event.
     """
-    check = IntegrityCheck(trigger=trigger)
+    started = utcnow()
+    rows = session.exec(select(Evidence).order_by(Evidence.id)).all()
+    # Re-hashing a large vault takes minutes: it runs outside any transaction (on SQLite a
+    # write transaction would hold the writer lock and make every save wait); the results
+    # are written afterwards in one short transaction.
+    session.commit()
+    verdicts: dict[str, str] = {}
+    for sha256 in dict.fromkeys(evidence.sha256 for evidence in rows):
+        verdicts[sha256] = vault.verify(sha256)
+    from .dossiers import known_hashes
+
+    # Built dossiers live in the vault too; they are not exhibits but are not orphans either.
+    known = set(verdicts) | known_hashes(session)
+    session.commit()
+    orphans = sorted(sha for sha in vault.iter_objects() if sha not in known)
+
+    check = IntegrityCheck(trigger=trigger, started_at=started)
     session.add(check)
     session.flush()
-    rows = session.exec(select(Evidence).order_by(Evidence.id)).all()
-    verdicts: dict[str, str] = {}
     tampered, missing = [], []
     for evidence in rows:
-        if evidence.sha256 not in verdicts:
-            verdicts[evidence.sha256] = vault.verify(evidence.sha256)
         verdict = verdicts[evidence.sha256]
         entry = {
             "evidence_id": evidence.id,
@@ -676,11 +697,6 @@ def verify_vault(*, session: Session, vault: VaultBackend, trigger: str = "cli")
             purpose="integrity check",
             detail={"result": verdict, "check_id": check.id},
         )
-    from .dossiers import known_hashes
-
-    # Built dossiers live in the vault too; they are not exhibits but are not orphans either.
-    known = set(verdicts) | known_hashes(session)
-    orphans = sorted(sha for sha in vault.iter_objects() if sha not in known)
     check.finished_at = utcnow()
     check.objects_checked = len(verdicts)
     check.ok = not (tampered or missing or orphans)

@@ -55,10 +55,17 @@ def import_message(
                 Correspondence.message_id == parsed.message_id,
             )
         ).first()
-        if existing is not None:
+        if existing is not None and _same_message(existing, parsed):
             evidence.correspondence_id = existing.id
             session.add(evidence)
             return existing, [*problems, f"already imported as correspondence #{existing.id}"]
+        if existing is not None:
+            # A Message-ID is the sender's claim, not proof: two different messages can carry
+            # the same one (a client that reuses ids, a forged copy). Both are kept.
+            problems.append(
+                f"shares its Message-ID with correspondence #{existing.id}, but its sender, "
+                "subject or date differ: imported as a separate message"
+            )
     when = parsed.date
     entry = Correspondence(
         matter_id=matter.id,
@@ -130,3 +137,16 @@ def import_message(
         entry.import_problems = "\n".join(problems)
         session.add(entry)
     return entry, problems
+
+
+def _same_message(existing: Correspondence, parsed) -> bool:
+    """Another copy of one message (the .msg and the .eml of it, a resend from another
+    mailbox): the same Message-ID, sender, subject and sending moment."""
+    sent = to_kst(parsed.date) if parsed.date else None
+    same_time = existing.sent_at is None or sent is None or existing.sent_at == sent
+    subject = (parsed.subject or existing.subject)[:500]
+    return (
+        same_time
+        and " ".join(existing.subject.split()) == " ".join(subject.split())
+        and existing.sender == parsed.sender[:500]
+    )

@@ -338,6 +338,9 @@ def _simple_magic(head: bytes) -> str | None:
         return WEBP
     if head.startswith(b"\x7fELF"):
         return ELF
+    if head.startswith(b"HWP Document File V3"):
+        # HWP 3.x (Hangul 96/97) is not an OLE2 file: it names itself in its first bytes.
+        return HWP
     if head[:4] in _MACHO_MAGIC:
         return MACHO
     return None
@@ -403,6 +406,10 @@ def _ole_kind(head: bytes, tail: bytes, ext: str) -> tuple[str, str]:
     return OLE2, _LABELS[OLE2]
 
 
+#: The charset of text that is neither UTF-8, UTF-16 nor CP949.
+UNKNOWN_8BIT = "unknown-8bit"
+
+
 def _decode_text(head: bytes) -> tuple[str, str] | None:
     """The head as text and its charset, or None for binary data.
 
@@ -414,6 +421,9 @@ def _decode_text(head: bytes) -> tuple[str, str] | None:
         return None
     else:
         candidates = [("utf-8-sig", "utf-8"), ("cp949", "cp949")]
+        if b"\x1b$)C" in head:
+            # ISO-2022-KR designates KS X 1001 once, then shifts in and out (SO/SI bytes).
+            candidates.append(("iso2022_kr", "iso-2022-kr"))
     for codec, charset in candidates:
         try:
             text = codecs.getincrementaldecoder(codec)("strict").decode(head, final=False)
@@ -421,6 +431,13 @@ def _decode_text(head: bytes) -> tuple[str, str] | None:
             continue
         if not any(_is_binary_control(char) for char in text):
             return text, charset
+    if candidates[0][0] != "utf-16":
+        # Text in another legacy encoding (Shift_JIS, Big5, GB2312, Johab, KOI8-R…): what
+        # tells text from binary is the absence of control bytes, whatever the encoding. The
+        # ASCII part (mail headers, markup) reads the same in Latin-1; the charset is unknown.
+        text = head.decode("latin-1")
+        if not any(_is_binary_control(char) for char in text):
+            return text, UNKNOWN_8BIT
     return None
 
 

@@ -63,7 +63,13 @@ def init_app(app: Flask) -> None:
     def load_user(login_id: str) -> User | None:
         # The id carries the user's session token, so a replaced token (sign-out, password
         # change) refuses old sessions and "remember me" cookies alike.
-        return accounts.by_login_id(db.get_session(), login_id)
+        session = db.get_session()
+        user = accounts.by_login_id(session, login_id)
+        # End this first transaction here: on SQLite a write request's transaction holds the
+        # writer lock from its first read, and what comes next (CSRF reading a slow upload
+        # off the network) must not hold it. The view's first statement begins a new one.
+        session.commit()
+        return user
 
     from . import (
         auth,
