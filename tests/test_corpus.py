@@ -144,13 +144,8 @@ LEDGERS = {
     "sheet/tika-test-columnar.csv": ("Record Number", "Square of the Record Number"),
 }
 
-_FONT = (
-    "build: the dossier font (NanumGothic) lacks the characters of the subject, so the whole "
-    "dossier fails (dossier robustness lane)"
-)
 #: Files that fail today, with the step and the error; strict, so a fix shows up.
-KNOWN = {
-}
+KNOWN: dict[str, str] = {}
 
 #: Spreadsheets that crash ``tracker audit-data`` instead of a report or a clear refusal.
 CLI_KNOWN: dict[str, str] = {}

@@ -501,9 +501,7 @@ def test_raw_8bit_subject_is_read_in_the_body_charset():
         b"From: a@example.tw\r\nTo: b@example.tw\r\nSubject: "
         + "大家說英語 第6期".encode("big5")
         + b"\r\nDate: Mon, 7 Jun 2004 10:00:00 +0800\r\nMIME-Version: 1.0\r\n"
-        b"Content-Type: text/plain; charset=big5\r\n\r\n"
-        + "每日聽MP3".encode("big5")
-        + b"\r\n"
+        b"Content-Type: text/plain; charset=big5\r\n\r\n" + "每日聽MP3".encode("big5") + b"\r\n"
     )
     parsed = parse_email_file(raw, "big5.eml")
     assert parsed.subject == "大家說英語 第6期"
