@@ -4,6 +4,7 @@ snapshot; a GET request stays deferred and may not write after it has read."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 
@@ -29,9 +30,16 @@ def _begins(engine) -> list[str]:
 
 
 @pytest.fixture
+def database_url(tmp_path, sqlite_template) -> str:
+    """These tests run on SQLite only: the BEGIN modes are SQLite's (PostgreSQL is left as
+    it was, and its saves are tested in test_concurrent_saves)."""
+    path = tmp_path / "tracker.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
 def sqlite_app(app):
-    if not app.config["TRACKER"].database_url.startswith("sqlite"):
-        pytest.skip("the BEGIN modes are SQLite's; PostgreSQL is left as it was")
     return app
 
 

@@ -523,3 +523,37 @@ def test_utf8_body_labelled_latin1_is_read_as_utf8():
     # Real Latin-1 stays Latin-1.
     latin = raw.replace("Příbram – 서울 €".encode(), "Café crème".encode("latin-1"))
     assert "Café crème" in parse_email_file(latin, "latin.eml").text_body
+
+
+@pytest.mark.parametrize(
+    "date", ["Fri, 31 Dec 9999 23:00:00 +0000", "Wed, 1 Jan 1000 00:00:00 +0900"]
+)
+def test_a_date_no_calendar_survives_is_ignored_with_a_note(date):
+    raw = (
+        f"From: a@example.com\r\nTo: b@example.com\r\nSubject: far\r\nDate: {date}\r\n"
+        "Message-ID: <far@example.com>\r\n\r\nbody\r\n"
+    ).encode()
+    parsed = parse_email_file(raw, "far.eml")
+    assert parsed.date is None
+    assert any("Date header" in p for p in parsed.problems)
+
+
+def test_a_message_dated_9999_imports_through_the_service(app, session):
+    from tests.factories import make_matter, make_user
+    from tracker.services import evidence
+
+    owner = make_user(session)
+    matter = make_matter(session, owner)
+    raw = (
+        b"From: a@example.com\r\nTo: b@example.com\r\nSubject: far future\r\n"
+        b"Date: Fri, 31 Dec 9999 23:00:00 +0000\r\nMessage-ID: <y9999@example.com>\r\n\r\nhi\r\n"
+    )
+    [result] = evidence.add_files(
+        session=session,
+        vault=app.extensions["tracker.vault"],
+        actor=owner,
+        matter_id=matter.id,
+        uploads=[evidence.Upload("far.eml", io.BytesIO(raw))],
+    )
+    assert result.error is None or result.error == ""
+    assert result.correspondence is not None and result.correspondence.sent_at is None

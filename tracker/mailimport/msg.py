@@ -39,6 +39,7 @@ from .parse import (
     format_address,
     normalize_message_id,
     parse_date,
+    plausible_moment,
     read_input,
     safe_filename,
 )
@@ -290,7 +291,7 @@ def _header(headers, name: str) -> str | None:
 def _aware(value) -> datetime | None:
     if not isinstance(value, datetime):
         return None
-    if type(value).__name__ == "NullDate" or value.year >= 4500:
+    if type(value).__name__ == "NullDate" or not plausible_moment(value):
         return None
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 

@@ -203,11 +203,19 @@ def parse_date(raw: str | None) -> tuple[datetime | None, list[str]]:
         return None, [f"the Date header {value!r} could not be parsed"]
     if parsed is None:  # pragma: no cover - older Pythons returned None
         return None, [f"the Date header {value!r} could not be parsed"]
+    if not plausible_moment(parsed):
+        return None, [f"the Date header {value!r} is outside the years 1900–2999; ignored"]
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC), [
             f"the Date header {value!r} has no time zone (-0000); assumed UTC"
         ]
     return parsed, []
+
+
+def plausible_moment(moment: datetime) -> bool:
+    """Within the years the app keeps dates for (1900–2999, as every date field): a message
+    may claim year 1 or 9999, which no time-zone arithmetic survives."""
+    return 1900 <= moment.year <= 2999
 
 
 def safe_filename(name: str, fallback: str) -> str:
