@@ -12,6 +12,14 @@ class MatterKind(StrEnum):
     PRE_LITIGATION = "pre_litigation"
 
 
+class ProceduralRole(StrEnum):
+    """Our side's standing in the civil suit (원고/피고/참가인); a complaint makes us 고소인."""
+
+    PLAINTIFF = "plaintiff"
+    DEFENDANT = "defendant"
+    INTERVENOR = "intervenor"
+
+
 class MatterStatus(StrEnum):
     OPEN = "open"
     ON_HOLD = "on_hold"
