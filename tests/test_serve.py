@@ -216,3 +216,36 @@ def test_dashboard_says_when_no_worker_runs(app, client, session):
         s.commit()
     page = client.get("/").get_data(as_text=True)
     assert "이후 백그라운드 워커의 신호가 없습니다" in page and "tracker worker" in page
+
+
+def test_without_redis_the_sign_in_limit_holds_across_the_served_app(app_config, session, tmp_path):
+    # No Redis: the limiter counts in each web process's memory, so `tracker serve` runs one
+    # web process (with threads); two would each let five wrong passwords through.
+    owner = make_user(session)
+    session.commit()
+    port = _free_port()
+    serve = start(instance_env(app_config), "serve", "--port", str(port), log=tmp_path / "s.log")
+    try:
+        wait_for("the server", lambda: _up(port, serve), 60)
+        statuses = []
+        for _ in range(8):
+            browser = Browser(port)
+            token = browser.token("/login")
+            form = urllib.parse.urlencode(
+                {"email": owner.email, "password": "wrong password", "csrf_token": token}
+            )
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request(
+                "POST",
+                "/login",
+                body=form,
+                headers=browser._headers({"Content-Type": "application/x-www-form-urlencoded"}),
+            )
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            statuses.append(response.status)
+    finally:
+        stop(serve)
+    assert 429 not in statuses[:5], statuses
+    assert statuses[5:] == [429, 429, 429], statuses

@@ -789,7 +789,12 @@ def worker_command(workers: int, grace: float, restarts: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="TRACKER_HOST")
 @click.option("--port", default=5000, show_default=True, type=int, envvar="TRACKER_PORT")
 @click.option("--with-worker", is_flag=True, help="Also run the background worker (make run).")
-@click.option("--web-workers", default=2, show_default=True, type=int, help="Web processes.")
+@click.option(
+    "--web-workers",
+    type=int,
+    help="Web processes (default: 2 with TRACKER_REDIS_URL, else 1, so that the sign-in limit,"
+    " counted in the process's memory without Redis, holds exactly).",
+)
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads per process.")
 @click.option(
     "--timeout",
@@ -809,6 +814,8 @@ def serve_command(host, port, with_worker, web_workers, threads, timeout, grace)
     # Links (e-mails, feeds, printed URLs) follow --host/--port unless TRACKER_BASE_URL is set;
     # exported, so the worker and the web processes started below follow too.
     follow_serve_address(current_app.config["TRACKER"], host, port)
+    if web_workers is None:
+        web_workers = 2 if current_app.config["TRACKER"].redis_url else 1
     options = ServeOptions(host, port, web_workers, threads, timeout, with_worker, grace)
     sys.exit(serve(options, echo=lambda line: click.echo(line, err=True)))
 
