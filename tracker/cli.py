@@ -415,9 +415,15 @@ def evidence_list(reference, as_email) -> None:
 @click.option("--matter", "reference", required=True)
 @click.argument("evidence_id", type=int)
 @click.option("--branch-of", type=int, help="File it as the next branch of this exhibit's label.")
+@click.option(
+    "--override-produced",
+    is_flag=True,
+    help="Branch under an exhibit already in registered dossiers anyway (audited; --reason).",
+)
+@click.option("--reason", default="", help="Why the override is needed (audited).")
 @as_option
 @with_appcontext
-def evidence_label(reference, evidence_id, branch_of, as_email) -> None:
+def evidence_label(reference, evidence_id, branch_of, override_produced, reason, as_email):
     """Mark an exhibit for production: it gets the matter's next label."""
     from .services import access, evidence
 
@@ -431,10 +437,79 @@ def evidence_label(reference, evidence_id, branch_of, as_email) -> None:
             matter_id=matter.id,
             evidence_id=evidence_id,
             branch_of=branch_of,
+            override_produced=override_produced,
+            reason=reason,
         )
+    except evidence.LabelFrozen as err:
+        _label_frozen(err, actor)
     except TrackerError as err:
         fail(err)
     click.echo(evidence.label_of(item, matter.label_scheme))
+    if override_produced and branch_of is not None:
+        _contradicted(session, matter.id, branch_of, actor)
+
+
+@evidence_group.command("renumber")
+@click.option("--matter", "reference", required=True)
+@click.argument("evidence_id", type=int)
+@click.option("--number", type=int, required=True)
+@click.option("--branch", type=int, default=0, show_default=True, help="0: no branch.")
+@click.option("--reason", required=True, help="Why the label changes (audited).")
+@click.option(
+    "--override-produced",
+    is_flag=True,
+    help="Change a label already in registered dossiers anyway (audited).",
+)
+@as_option
+@with_appcontext
+def evidence_renumber(reference, evidence_id, number, branch, reason, override_produced, as_email):
+    """Change an exhibit's label on purpose (audited, with the reason)."""
+    from .services import access, evidence
+
+    session = db.get_session()
+    try:
+        actor = acting_user(as_email)
+        matter = access.matter_for(session, actor, reference)
+        item = evidence.renumber(
+            session=session,
+            actor=actor,
+            matter_id=matter.id,
+            evidence_id=evidence_id,
+            number=number,
+            branch=branch,
+            reason=reason,
+            override_produced=override_produced,
+        )
+    except evidence.LabelFrozen as err:
+        _label_frozen(err, actor)
+    except TrackerError as err:
+        fail(err)
+    click.echo(evidence.label_of(item, matter.label_scheme))
+    if override_produced:
+        _contradicted(session, matter.id, evidence_id, actor)
+
+
+def _in_locale(actor: User, message: str, **values) -> str:
+    from flask_babel import force_locale, gettext
+
+    with force_locale(actor.locale or "ko"):
+        return gettext(message, **values)
+
+
+def _label_frozen(err, actor: User) -> None:
+    """A frozen label: the refusal in the user's language, exit 1 (nothing changed)."""
+    click.echo(f"error: {_in_locale(actor, err.msgid, **err.params)}", err=True)
+    sys.exit(1)
+
+
+def _contradicted(session, matter_id: int, evidence_id: int, actor: User) -> None:
+    from .services import evidence
+
+    produced = evidence.productions(session, matter_id, [evidence_id]).get(evidence_id, [])
+    if produced:
+        names = ", ".join(p.describe() for p in produced)
+        message = "Override recorded. These registered dossiers print the old label: %(dossiers)s."
+        click.echo(f"warning: {_in_locale(actor, message, dossiers=names)}", err=True)
 
 
 @evidence_group.command("withdraw")

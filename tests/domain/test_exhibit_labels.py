@@ -1,4 +1,4 @@
-"""Exhibit labels: 갑/을/병 제N호증, 증 제N호, Exhibit N."""
+"""Exhibit labels: 갑/을/병 제N호증, 증 제N호증, 증 제N호, Exhibit N."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ from tracker.domain.exhibit_labels import (
     default_scheme_for,
     format_label,
     label_sort_key,
+    next_label,
     next_number,
     parse_label,
+    scheme_for,
+    side_of_scheme,
+    sorted_labels,
+    stored_label,
+    text_sort_key,
 )
 
 FORMATS: list[tuple[str, int, int | None, str]] = [
@@ -24,6 +30,8 @@ FORMATS: list[tuple[str, int, int | None, str]] = [
     ("byeong", 4, 2, "병 제4호증의 2"),
     ("jeung", 7, None, "증 제7호"),
     ("jeung", 3, 1, "증 제3호의 1"),
+    ("complaint", 1, None, "증 제1호증"),
+    ("complaint", 3, 1, "증 제3호증의 1"),
     ("exhibit", 3, None, "Exhibit 3"),
     ("exhibit", 3, 1, "Exhibit 3-1"),
     ("exhibit", 120, 15, "Exhibit 120-15"),
@@ -56,6 +64,8 @@ def test_parse_round_trip(scheme: str, number: int, branch: int | None, label: s
         ("갑\u3000제３호증", ("gap", 3, None)),  # ideographic space, full-width digit
         ("증제7호", ("jeung", 7, None)),
         ("증 7호의 2", ("jeung", 7, 2)),
+        ("증제7호증", ("complaint", 7, None)),
+        ("증 제 7 호 증 의 2", ("complaint", 7, 2)),
         ("exhibit 4", ("exhibit", 4, None)),
         ("EXHIBIT 4 - 2", ("exhibit", 4, 2)),
         ("Exhibit4-2", ("exhibit", 4, 2)),
@@ -73,7 +83,8 @@ def test_parse_label_tolerant(text: str, expected: tuple[str, int, int | None]) 
         "정 제1호증",
         "갑 제호증",
         "갑 제3호",
-        "증 제3호증",
+        "증 제3호증증",
+        "증 제호증",
         "갑 제0호증",
         "갑 제3호증의 0",
         "Exhibit 0",
@@ -116,7 +127,7 @@ def test_label_error_is_value_error() -> None:
 
 
 def test_schemes_are_ordered_with_names() -> None:
-    assert list(SCHEMES) == ["gap", "eul", "byeong", "jeung", "exhibit"]
+    assert list(SCHEMES) == ["gap", "eul", "byeong", "jeung", "complaint", "exhibit"]
     for names in SCHEMES.values():
         assert names.ko and names.en
     ko, en = SCHEMES["gap"]
@@ -161,9 +172,9 @@ def test_next_number_rejects_bad_numbers(used: list[int]) -> None:
         ("civil", "defendant", "eul"),
         ("civil", "intervenor", "byeong"),
         ("civil", None, "gap"),
-        ("criminal", None, "jeung"),
-        ("criminal", "plaintiff", "jeung"),
-        ("criminal", "defendant", "jeung"),
+        ("criminal", None, "complaint"),
+        ("criminal", "plaintiff", "complaint"),
+        ("criminal", "defendant", "complaint"),
         ("internal", None, "jeung"),
         ("internal", "defendant", "jeung"),
     ],
@@ -180,3 +191,115 @@ def test_default_scheme_for(purpose: str, side: str | None, scheme: str) -> None
 def test_default_scheme_for_rejects(purpose: str, side: str | None) -> None:
     with pytest.raises(LabelError):
         default_scheme_for(purpose, side)
+
+
+def test_stored_label_treats_branch_zero_as_none() -> None:
+    assert stored_label("gap", None, 0) == ""
+    assert stored_label("gap", 3, 0) == "갑 제3호증"
+    assert stored_label("gap", 3, None) == "갑 제3호증"
+    assert stored_label("complaint", 3, 2) == "증 제3호증의 2"
+
+
+@pytest.mark.parametrize(
+    ("purpose", "lang", "side", "working", "scheme"),
+    [
+        ("civil", "ko", "plaintiff", None, "gap"),
+        ("civil", "ko", "defendant", None, "eul"),
+        ("civil", "ko", "intervenor", "byeong", "byeong"),
+        ("civil", "ko", None, "jeung", "gap"),  # side unknown: the plaintiff's 갑
+        ("criminal", "ko", "plaintiff", "gap", "complaint"),  # a 고소장 cites 증 제N호증
+        ("criminal", "ko", "defendant", "eul", "complaint"),
+        ("internal", "ko", "plaintiff", "gap", "gap"),  # the team's own scheme
+        ("internal", "ko", None, None, "jeung"),
+        ("civil", "en", "defendant", "eul", "exhibit"),
+        ("criminal", "en", None, "gap", "exhibit"),
+        ("internal", "en", None, "gap", "exhibit"),
+    ],
+)
+def test_scheme_for_each_bundle(
+    purpose: str, lang: str, side: str | None, working: str | None, scheme: str
+) -> None:
+    assert scheme_for(purpose, lang, side, working=working) == scheme
+
+
+def test_one_number_three_bundles() -> None:
+    """The same exhibit, numbered once, in the civil, criminal and English bundles."""
+    number, branch = 3, 1
+    printed = [
+        format_label(scheme_for(p, lang, "plaintiff"), number, branch)
+        for p, lang in [("civil", "ko"), ("criminal", "ko"), ("criminal", "en")]
+    ]
+    assert printed == ["갑 제3호증의 1", "증 제3호증의 1", "Exhibit 3-1"]
+    assert {parse_label(text)[1:] for text in printed} == {(3, 1)}
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("civil", "fr"), "Unknown language"),
+        (("appeal", "ko"), "Unknown purpose"),
+        (("civil", "ko", "witness"), "Unknown side"),
+    ],
+)
+def test_scheme_for_rejects(args: tuple, fragment: str) -> None:
+    with pytest.raises(LabelError, match=fragment):
+        scheme_for(*args)
+
+
+def test_side_of_scheme() -> None:
+    assert [side_of_scheme(s) for s in SCHEMES] == [
+        "plaintiff",
+        "defendant",
+        "intervenor",
+        None,
+        None,
+        None,
+    ]
+    with pytest.raises(LabelError):
+        side_of_scheme("jeong")
+
+
+def test_label_text_sorts_numerically_with_branches_after_their_parent() -> None:
+    shuffled = [
+        "갑 제10호증",
+        "갑 제2호증",
+        "갑 제3호증의 10",
+        "갑 제3호증의 2",
+        "갑 제1호증",
+        "갑 제3호증의 1",
+        "갑 제10호증의 1",
+        "갑 제3호증",
+    ]
+    assert sorted(shuffled, key=text_sort_key) == [
+        "갑 제1호증",
+        "갑 제2호증",
+        "갑 제3호증",
+        "갑 제3호증의 1",
+        "갑 제3호증의 2",
+        "갑 제3호증의 10",
+        "갑 제10호증",
+        "갑 제10호증의 1",
+    ]
+    assert sorted_labels(["증 제10호증", "증 제2호증", "증 제2호증", "증 제2호증의 1"]) == [
+        "증 제2호증",
+        "증 제2호증의 1",
+        "증 제10호증",
+    ]
+    assert sorted_labels(["Exhibit 10", "Exhibit 9-2", "Exhibit 9"]) == [
+        "Exhibit 9",
+        "Exhibit 9-2",
+        "Exhibit 10",
+    ]
+
+
+def test_text_sort_key_puts_text_that_is_no_label_last() -> None:
+    assert sorted_labels(["참고자료", "갑 제2호증", "을 제1호증"]) == [
+        "갑 제2호증",
+        "을 제1호증",
+        "참고자료",
+    ]
+
+
+def test_next_label_offers_the_next_free_number() -> None:
+    assert next_label("gap", [1, 2, 3, 3]) == "갑 제4호증"
+    assert next_label("complaint", []) == "증 제1호증"

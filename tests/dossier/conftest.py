@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 from weasyprint import HTML
 
+from tracker.domain.exhibit_labels import format_label, scheme_for
 from tracker.dossier import build_dossier
 from tracker.dossier.demo import demo_context
 
@@ -79,12 +80,11 @@ def exhibit_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def make_context(exhibit_dir: Path, **overrides: Any) -> dict[str, Any]:
     """The demo context plus a WeasyPrint Korean PDF (갑 제9호증) and a PNG (갑 제3호증의 1)."""
     context = demo_context(exhibit_dir, **overrides)
-    prefix = "증 제" if context["purpose"] == "criminal" else "갑 제"
-    suffix = "호" if context["purpose"] == "criminal" else "호증"
+    scheme = scheme_for(context["purpose"], context["lang"], "plaintiff", working="gap")
     _add_exhibit(
         context,
         exhibit_dir / "korean-letter.pdf",
-        label=f"{prefix}9{suffix}",
+        label=format_label(scheme, 9),
         title="한결원 2차 회신 공문",
         author="한국간편결제진흥원",
         filename="한결원_2차_회신.pdf",
@@ -93,7 +93,7 @@ def make_context(exhibit_dir: Path, **overrides: Any) -> dict[str, Any]:
     _add_exhibit(
         context,
         exhibit_dir / "merchant-map.png",
-        label=f"{prefix}3{suffix}의 1",
+        label=format_label(scheme, 3, 1),
         title="가맹점 분포도",
         filename="가맹점_분포도.png",
         media_type="image/png",

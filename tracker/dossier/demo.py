@@ -19,6 +19,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 from PIL import Image, ImageDraw
 
+from ..domain.exhibit_labels import format_label, parse_label, scheme_for
 from .context import DEFAULT_SECTIONS
 
 _WEEKDAYS = "월화수목금토일"
@@ -191,7 +192,7 @@ def _exhibit(
     label_scheme: str,
     pages: int = 1,
 ) -> dict[str, Any]:
-    label = f"증 제{number}호" if label_scheme == "jeung" else f"갑 제{number}호증"
+    label = format_label(label_scheme, number)
     suffix = {"pdf": ".pdf", "jpeg": ".jpg", "hwp": ".hwp", "xlsx": ".xlsx", "eml": ".eml"}[kind]
     media = {
         "pdf": "application/pdf",
@@ -248,10 +249,10 @@ def demo_context(
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    scheme = "jeung" if purpose == "criminal" else "gap"
+    scheme = scheme_for(purpose, lang, "plaintiff", working="gap")
 
     def label(number: int) -> str:
-        return f"증 제{number}호" if scheme == "jeung" else f"갑 제{number}호증"
+        return format_label(scheme, number)
 
     base_exhibits = [
         (
@@ -356,7 +357,7 @@ def demo_context(
                 "text": text,
                 "status": status,
                 "sources": [
-                    s.replace("갑 제", "증 제").replace("호증", "호") if scheme == "jeung" else s
+                    format_label(scheme, *parse_label(s)[1:])
                     for s in sources
                     if _known(s, count)
                 ],

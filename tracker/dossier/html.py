@@ -26,6 +26,7 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from ..domain.exhibit_labels import text_sort_key
 from .chart import bar_chart
 from .context import check_context, sections_of
 from .fetcher import TEMPLATE_DIR
@@ -121,11 +122,9 @@ def kst_text(moment: dt.datetime) -> str:
 
 
 def label_sort_key(label: str) -> tuple:
-    """Natural order for exhibit labels: 갑 제2호증 < 갑 제10호증 < 갑 제10호증의 2."""
-    text = unicodedata.normalize("NFC", label)
-    numbers = tuple(int(n) for n in re.findall(r"\d+", text))
-    prefix = re.sub(r"\d+.*", "", text).strip()
-    return (prefix, numbers, text)
+    """Court order for exhibit labels: 갑 제2호증 < 갑 제10호증 < 갑 제10호증의 2 (the one
+    implementation is ``exhibit_labels.text_sort_key``)."""
+    return text_sort_key(unicodedata.normalize("NFC", label))
 
 
 def nfc(value: Any) -> Any:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from ..domain.calendar import format_day, kst_today
+from ..domain.exhibit_labels import sorted_labels
 from ..errors import NotFound, ValidationFailed
 from ..models import (
     Analysis,
@@ -167,7 +168,8 @@ def build_context(
 ) -> dict[str, Any]:
     """The plain dict the dossier engine renders. Only labelled, not withdrawn exhibits go in,
     in label order; facts, letters and demands are limited to the date range."""
-    scheme = matter.label_scheme
+    # One number per exhibit; the prefix is the bundle's (갑/을 civil, 증 criminal, Exhibit).
+    scheme = evidence.dossier_scheme(matter, purpose, lang)
     chosen = [
         e
         for e in evidence.list_for_matter(session, matter.id, include_withdrawn=False)
@@ -195,7 +197,7 @@ def build_context(
             "date_text": _fact_date(f, lang),
             "text": f.text,
             "status": f.status,
-            "sources": links.get(("fact", f.id), []),
+            "sources": sorted_labels(links.get(("fact", f.id), [])),
         }
         for f in records.chronology(session, matter.id)
         if _in_range(f.occurred_on, date_from, date_to)
@@ -263,7 +265,7 @@ def build_context(
             "kind": _word(lang, c.channel),
             "counterpart": parties[c.party_id].name if c.party_id in parties else c.sender,
             "subject": c.subject,
-            "exhibit_labels": sorted(set(links.get(("correspondence", c.id), []))),
+            "exhibit_labels": sorted_labels(links.get(("correspondence", c.id), [])),
         }
         for c in sorted(
             records.correspondence_of(session, matter.id), key=lambda c: (c.occurred_on, c.id)
@@ -522,8 +524,9 @@ def _build(job, engine: Engine, vault: VaultBackend, settings, dossier_id: int, 
     with Session(engine, expire_on_commit=False) as s:
         job.hold(s)
         row = s.get(Dossier, dossier_id)
+        scheme = evidence.dossier_scheme(matter, row.purpose, row.lang)
         by_label = {
-            evidence.label_of(e, matter.label_scheme): e
+            evidence.label_of(e, scheme): e
             for e in evidence.list_for_matter(s, row.matter_id, include_withdrawn=False)
             if e.label_number is not None
         }

@@ -13,13 +13,20 @@ from typing import Any, BinaryIO
 
 from sqlmodel import Session, col, select
 
-from ..domain.exhibit_labels import format_label
+from ..domain.exhibit_labels import (
+    label_sort_key,
+    next_label,
+    scheme_for,
+    side_of_scheme,
+    stored_label,
+)
 from ..errors import Conflict, NotFound, TrackerError, ValidationFailed
 from ..models import (
     AuditEvent,
     Correspondence,
     CorrespondenceAttachment,
     Demand,
+    Dossier,
     Evidence,
     EvidenceLink,
     Fact,
@@ -279,8 +286,7 @@ def list_for_matter(session: Session, matter_id: int, *, include_withdrawn: bool
     items.sort(
         key=lambda e: (
             e.label_number is None,
-            e.label_number or 0,
-            e.label_branch,
+            label_sort_key(e.label_number or 0, e.label_branch or None),
             e.created_at,
             e.id,
         )
@@ -289,9 +295,80 @@ def list_for_matter(session: Session, matter_id: int, *, include_withdrawn: bool
 
 
 def label_of(evidence: Evidence, scheme: str) -> str:
-    if evidence.label_number is None:
-        return ""
-    return format_label(scheme, evidence.label_number, evidence.label_branch or None)
+    """The exhibit's label in ``scheme`` (``""`` while it has none)."""
+    return stored_label(scheme, evidence.label_number, evidence.label_branch)
+
+
+def civil_side(matter: Matter) -> str | None:
+    """Our procedural side (plaintiff, defendant, intervenor) in a civil suit, as the matter
+    records it: its procedural role (원고/피고/참가인) when set, else the side its 갑/을/병
+    label scheme stands for; ``None`` when neither says (a civil bundle then prints 갑, see
+    ``exhibit_labels.default_scheme_for``)."""
+    return matter.procedural_role or side_of_scheme(matter.label_scheme)
+
+
+def dossier_scheme(matter: Matter, purpose: str, lang: str) -> str:
+    """The scheme a dossier of ``matter`` prints its labels in: 갑/을/병 by our side for a
+    civil bundle, ``증 제N호증`` for a criminal one, ``Exhibit N`` in English, the matter's own
+    scheme for internal review. The numbers are the same in every bundle."""
+    return scheme_for(purpose, lang, civil_side(matter), working=matter.label_scheme)
+
+
+@dataclass(frozen=True)
+class Production:
+    """One registered dossier that printed an exhibit, and the label it printed."""
+
+    dossier_id: int
+    number: str
+    purpose: str
+    lang: str
+    label: str
+
+    def describe(self) -> str:
+        return f"{self.number} ({self.label})"
+
+
+def productions(
+    session: Session, matter_id: int, evidence_ids: list[int] | None = None
+) -> dict[int, list[Production]]:
+    """For each exhibit of the matter (or of ``evidence_ids``), the registered dossiers (built,
+    status done) that list it, oldest first. An exhibit in any of them has a frozen label."""
+    wanted = None if evidence_ids is None else set(evidence_ids)
+    found: dict[int, list[Production]] = {}
+    # Only the columns needed: a dossier's snapshot can be megabytes.
+    rows = session.exec(
+        select(Dossier.id, Dossier.number, Dossier.purpose, Dossier.lang, Dossier.exhibits)
+        .where(Dossier.matter_id == matter_id, Dossier.status == "done")
+        .order_by(Dossier.id)
+    )
+    for dossier_id, number, purpose, lang, inside in rows:
+        for entry in json.loads(inside or "[]"):
+            evidence_id = entry.get("evidence_id")
+            if wanted is None or evidence_id in wanted:
+                found.setdefault(evidence_id, []).append(
+                    Production(dossier_id, number, purpose, lang, entry.get("label", ""))
+                )
+    return found
+
+
+class LabelFrozen(Conflict):
+    """A label printed in a registered dossier would change. ``msgid`` and ``params`` give the
+    sentence in each reader's language; ``message`` is the English one."""
+
+    def __init__(self, msgid: str, **params: str) -> None:
+        self.msgid, self.params = msgid, params
+        super().__init__(msgid % params)
+
+
+FROZEN_BRANCH = N_(
+    "%(label)s is in registered dossiers (%(dossiers)s): its label is frozen, so no branch can "
+    "be filed under it. Give this exhibit the next number, %(next)s, instead, or override "
+    "(audited, with a reason)."
+)
+FROZEN_RENUMBER = N_(
+    "%(label)s is in registered dossiers (%(dossiers)s): its label is frozen. Changing it "
+    "would contradict them; override (audited, with a reason) to change it anyway."
+)
 
 
 def custody_timeline(session: Session, evidence_id: int) -> list[AuditEvent]:
@@ -444,6 +521,29 @@ def _used_numbers(session: Session, matter_id: int) -> list[int]:
     ]
 
 
+def _contradicted(
+    session: Session, matter_id: int, exhibits: list[Evidence]
+) -> list[Production]:
+    """The registered dossiers that print any of ``exhibits``, each once."""
+    found = productions(session, matter_id, [e.id for e in exhibits])
+    seen: dict[tuple[int, str], Production] = {}
+    for e in exhibits:
+        for production in found.get(e.id, []):
+            seen.setdefault((production.dossier_id, production.label), production)
+    return sorted(seen.values(), key=lambda p: (p.dossier_id, p.label))
+
+
+def _override_reason(override_produced: bool, reason: str | None) -> str:
+    checks = Checks()
+    text = checks.text("reason", reason, required=override_produced, max_len=2000)
+    checks.done()
+    return text
+
+
+def _contradicts(produced: list[Production]) -> list[dict[str, str]]:
+    return [{"dossier": p.number, "label": p.label} for p in produced]
+
+
 def mark_for_production(
     *,
     session: Session,
@@ -451,24 +551,41 @@ def mark_for_production(
     matter_id: int,
     evidence_id: int,
     branch_of: int | None = None,
+    override_produced: bool = False,
+    reason: str = "",
 ) -> Evidence:
     """Give an exhibit the next label. Numbers run in order and are never reused, withdrawn
     exhibits included. ``branch_of`` files it as the next branch of that exhibit's number
-    (``갑 제3호증의 2``); the first branch turns the parent into ``의 1`` if it had none."""
-    access.matter_for(session, actor, matter_id, Role.EDITOR)
+    (``갑 제3호증의 2``); the first branch turns the parent into ``의 1`` if it had none.
+
+    A label printed in a registered dossier is frozen: branching off such an exhibit is refused
+    (``LabelFrozen``, naming the dossiers and offering the next free number) unless
+    ``override_produced`` is set with a ``reason``; the override is audited with the dossiers
+    it contradicts."""
+    matter = access.matter_for(session, actor, matter_id, Role.EDITOR)
     evidence = access.in_matter(session.get(Evidence, evidence_id), matter_id)
+    reason = _override_reason(override_produced, reason)
     if evidence.label_number is not None:
         raise Conflict(N_("This exhibit already has a label."))
     if evidence.withdrawn_at is not None:
         raise Conflict(N_("A withdrawn exhibit cannot be labelled."))
     before = audit.snapshot(evidence)
+    used = _used_numbers(session, matter_id)
+    extra: dict[str, Any] = {}
     if branch_of is None:
-        used = _used_numbers(session, matter_id)
         evidence.label_number, evidence.label_branch = (max(used) + 1 if used else 1), 0
     else:
         parent = access.in_matter(session.get(Evidence, branch_of), matter_id)
         if parent.label_number is None:
             raise ValidationFailed([("branch_of", N_("That exhibit has no label yet."))])
+        produced = _contradicted(session, matter_id, [parent])
+        if produced and not override_produced:
+            raise LabelFrozen(
+                FROZEN_BRANCH,
+                label=label_of(parent, matter.label_scheme),
+                dossiers=", ".join(p.describe() for p in produced),
+                next=next_label(matter.label_scheme, used),
+            )
         siblings = list(
             session.exec(
                 select(Evidence).where(
@@ -477,18 +594,56 @@ def mark_for_production(
                 )
             )
         )
+        if produced:
+            extra = {
+                "override_produced": True,
+                "branch_of": label_of(parent, matter.label_scheme),
+                "reason": reason,
+                "contradicts": _contradicts(produced),
+            }
         if parent.label_branch == 0:
             parent_before = audit.snapshot(parent)
             parent.label_branch = 1
             session.add(parent)
-            audit.updated(session, actor, parent, parent_before, matter_id=matter_id)
+            if produced:
+                _record_renumber(session, actor, parent, parent_before, extra)
+            else:
+                audit.updated(session, actor, parent, parent_before, matter_id=matter_id)
         top = max([s.label_branch for s in siblings] + [1])
         evidence.label_number, evidence.label_branch = parent.label_number, top + 1
     evidence.labeled_at = utcnow()
     session.add(evidence)
-    audit.updated(session, actor, evidence, before, matter_id=matter_id)
+    session.flush()
+    old, new = audit.diff(before, audit.snapshot(evidence))
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="Evidence",
+        entity_id=evidence.id,
+        matter_id=matter_id,
+        before=old,
+        after={**new, **extra},
+    )
     session.commit()
     return evidence
+
+
+def _record_renumber(
+    session: Session, actor, evidence: Evidence, before: dict, extra: dict[str, Any]
+) -> None:
+    session.flush()
+    old, new = audit.diff(before, audit.snapshot(evidence))
+    audit.record(
+        session,
+        actor=actor,
+        action="renumber",
+        entity="Evidence",
+        entity_id=evidence.id,
+        matter_id=evidence.matter_id,
+        before=old,
+        after={**new, **extra},
+    )
 
 
 def renumber(
@@ -500,18 +655,31 @@ def renumber(
     number: int,
     branch: int = 0,
     reason: str,
+    override_produced: bool = False,
 ) -> Evidence:
     """Change a label on purpose (e.g. after the court re-orders). Needs a reason; refuses a
-    label another exhibit holds. Audited like any change, with the reason."""
-    access.matter_for(session, actor, matter_id, Role.EDITOR)
+    label another exhibit holds. Audited like any change, with the reason.
+
+    A label printed in a registered dossier is frozen: changing it is refused (``LabelFrozen``,
+    naming the dossiers) unless ``override_produced`` is set; the audit event then names every
+    dossier the new label contradicts."""
+    matter = access.matter_for(session, actor, matter_id, Role.EDITOR)
     evidence = access.in_matter(session.get(Evidence, evidence_id), matter_id)
     checks = Checks()
     reason = checks.text("reason", reason, max_len=2000)
-    if not isinstance(number, int) or number < 1:
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
         checks.fail("number", N_("Use a number of 1 or more."))
-    if not isinstance(branch, int) or branch < 0:
+    if isinstance(branch, bool) or not isinstance(branch, int) or branch < 0:
         checks.fail("branch", N_("Use a branch of 0 (none) or more."))
     checks.done()
+    unchanged = (evidence.label_number, evidence.label_branch) == (number, branch)
+    produced = [] if unchanged else _contradicted(session, matter_id, [evidence])
+    if produced and not override_produced:
+        raise LabelFrozen(
+            FROZEN_RENUMBER,
+            label=label_of(evidence, matter.label_scheme),
+            dossiers=", ".join(p.describe() for p in produced),
+        )
     clash = session.exec(
         select(Evidence.id).where(
             Evidence.matter_id == matter_id,
@@ -526,18 +694,10 @@ def renumber(
     evidence.label_number, evidence.label_branch = number, branch
     evidence.labeled_at = utcnow()
     session.add(evidence)
-    session.flush()
-    old, new = audit.diff(before, audit.snapshot(evidence))
-    audit.record(
-        session,
-        actor=actor,
-        action="renumber",
-        entity="Evidence",
-        entity_id=evidence.id,
-        matter_id=matter_id,
-        before=old,
-        after={**new, "reason": reason},
-    )
+    extra: dict[str, Any] = {"reason": reason}
+    if produced:
+        extra.update(override_produced=True, contradicts=_contradicts(produced))
+    _record_renumber(session, actor, evidence, before, extra)
     session.commit()
     return evidence
 

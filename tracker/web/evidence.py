@@ -91,6 +91,7 @@ def detail(matter_id: int, evidence_id: int):
         flash(_("Saved."), "success")
         return redirect(url_for("evidence.detail", matter_id=matter_id, evidence_id=evidence_id))
     all_items = evidence.list_for_matter(session(), matter_id)
+    produced = evidence.productions(session(), matter_id)
     return render_form(
         "evidence/detail.html",
         form,
@@ -98,6 +99,9 @@ def detail(matter_id: int, evidence_id: int):
         item=item,
         label=evidence.label_of(item, matter.label_scheme),
         label_of=lambda e: evidence.label_of(e, matter.label_scheme),
+        bundle_labels=_bundle_labels(matter, item),
+        produced_in=produced.get(item.id, []),
+        frozen_ids=set(produced),
         labelled=[e for e in all_items if e.label_number is not None and e.id != item.id],
         children=[e for e in all_items if e.parent_id == item.id],
         parent=next((e for e in all_items if e.id == item.parent_id), None),
@@ -106,6 +110,25 @@ def detail(matter_id: int, evidence_id: int):
         targets=_link_targets(matter_id),
         can_edit=role in (Role.ADMIN, Role.EDITOR),
     )
+
+
+def _bundle_labels(matter, item) -> list[tuple[str, str]]:
+    """How the exhibit's one number prints in each kind of bundle."""
+    if item.label_number is None:
+        return []
+    bundles = [
+        (_("Civil"), "civil", "ko"),
+        (_("Criminal"), "criminal", "ko"),
+        (_("English"), "criminal", "en"),
+    ]
+    return [
+        (name, evidence.label_of(item, evidence.dossier_scheme(matter, purpose, lang)))
+        for name, purpose, lang in bundles
+    ]
+
+
+def _frozen_message(err: evidence.LabelFrozen) -> str:
+    return _(err.msgid, **err.params)
 
 
 def _link_targets(matter_id: int) -> dict[str, list[tuple[int, str]]]:
@@ -139,20 +162,41 @@ def _flash_errors(err: ValidationFailed) -> None:
 @login_required
 def label(matter_id: int, evidence_id: int):
     branch_of = request.form.get("branch_of") or None
+    override = bool(request.form.get("override_produced"))
     try:
-        evidence.mark_for_production(
+        item = evidence.mark_for_production(
             session=session(),
             actor=user(),
             matter_id=matter_id,
             evidence_id=evidence_id,
             branch_of=int(branch_of) if branch_of and branch_of.isdigit() else None,
+            override_produced=override,
+            reason=request.form.get("reason", ""),
         )
         flash(_("Label given."), "success")
+        if override and item.label_branch:
+            _flash_contradicted(matter_id, [int(branch_of)])
     except ValidationFailed as err:
         _flash_errors(err)
+    except evidence.LabelFrozen as err:
+        flash(_frozen_message(err), "error")
     except Conflict as err:
         flash(_(err.message), "error")
     return _back(matter_id, evidence_id)
+
+
+def _flash_contradicted(matter_id: int, evidence_ids: list[int]) -> None:
+    """After an override: name the registered dossiers that print the old label."""
+    produced = evidence.productions(session(), matter_id, evidence_ids)
+    names = ", ".join(p.describe() for rows in produced.values() for p in rows)
+    if names:
+        flash(
+            _(
+                "Override recorded. These registered dossiers print the old label: %(dossiers)s.",
+                dossiers=names,
+            ),
+            "info",
+        )
 
 
 @bp.route("/<int:evidence_id>/renumber", methods=["POST"])
@@ -168,10 +212,15 @@ def renumber(matter_id: int, evidence_id: int):
             number=int(form.get("number", "0")) if form.get("number", "").isdigit() else 0,
             branch=int(form.get("branch") or 0) if (form.get("branch") or "0").isdigit() else -1,
             reason=form.get("reason", ""),
+            override_produced=bool(form.get("override_produced")),
         )
         flash(_("Label changed."), "success")
+        if form.get("override_produced"):
+            _flash_contradicted(matter_id, [evidence_id])
     except ValidationFailed as err:
         _flash_errors(err)
+    except evidence.LabelFrozen as err:
+        flash(_frozen_message(err), "error")
     return _back(matter_id, evidence_id)
 
 

@@ -62,7 +62,8 @@ LABELS = {
         "gap": _l("갑 제N호증 (plaintiff)"),
         "eul": _l("을 제N호증 (defendant)"),
         "byeong": _l("병 제N호증 (intervenor)"),
-        "jeung": _l("증 제N호 (criminal complaint)"),
+        "jeung": _l("증 제N호 (numbered list)"),
+        "complaint": _l("증 제N호증 (criminal complaint)"),
         "exhibit": _l("Exhibit N (English)"),
     },
     "deadline_kind": {
