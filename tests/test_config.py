@@ -216,6 +216,7 @@ def test_links_served_by_tracker_serve_follow_its_port(tmp_path, app_config, ses
         due_on="2022-03-02",
     )
     token = users.issue_feed_token(session=session, user=owner)
+    session.commit()  # nothing of this test's may hold a lock the server's requests wait for
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     env.update(
@@ -224,16 +225,16 @@ def test_links_served_by_tracker_serve_follow_its_port(tmp_path, app_config, ses
         TRACKER_STORAGE_DIR=str(app_config["storage_dir"]),
         TRACKER_SECRET_KEY="k",
     )
-    server = subprocess.Popen(
-        [TRACKER, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log_path = tmp_path / "serve.log"
+    # The server's output goes to a file: a pipe nobody reads fills up and stalls the server.
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [TRACKER, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     try:
         body = None
-        for _ in range(200):
+        deadline_at = time.monotonic() + 60
+        while time.monotonic() < deadline_at:
             try:
                 with urllib.request.urlopen(  # noqa: S310 - our own server on loopback
                     f"http://127.0.0.1:{port}/calendar/{token}.ics", timeout=5
@@ -241,9 +242,9 @@ def test_links_served_by_tracker_serve_follow_its_port(tmp_path, app_config, ses
                     body = response.read().decode()
                 break
             except OSError:
-                assert server.poll() is None, server.stdout.read()
+                assert server.poll() is None, log_path.read_text(errors="replace")
                 time.sleep(0.1)
-        assert body is not None
+        assert body is not None, log_path.read_text(errors="replace")
     finally:
         server.terminate()
         server.wait(timeout=20)
