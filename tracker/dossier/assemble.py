@@ -38,6 +38,7 @@ from pikepdf import Array, Dictionary, Name, OutlineItem, String
 from .exhibits import MM, ExhibitFile, image_page, sanitize_page
 from .glyphs import stack_for
 from .html import kst_text
+from .printable import PRINTED_PART
 from .stamp import Canvas, StampFontSet, apply, displayed_box
 from .wording import labels_for
 
@@ -179,9 +180,13 @@ def assemble(
     notes: PartFile | None = None
     section_starts: dict[str, int] = {}
 
+    printed: dict[str, PartFile] = {}  # anchor -> the pages a data or text exhibit prints
     for part in parts:
         if part.name == "notes":
             notes = part
+            continue
+        if part.name.startswith(PRINTED_PART):
+            printed[part.name.removeprefix(PRINTED_PART)] = part
             continue
         offset = len(out.pages)
         source = pikepdf.open(part.path)
@@ -233,6 +238,11 @@ def assemble(
             out.pages.extend(source.pages)
             for page in out.pages[start:]:
                 sanitize_page(page)
+        elif exhibit["anchor"] in printed:
+            source = pikepdf.open(printed[exhibit["anchor"]].path)
+            keep_open.append(source)
+            out.pages.extend(source.pages)
+            item.page_count = len(out.pages) - start
         elif item.kind in ("jpeg", "png"):
             out.pages.append(image_page(out, item))
         else:

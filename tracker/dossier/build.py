@@ -32,6 +32,7 @@ from .exhibits import ExhibitFile, load_exhibit
 from .fetcher import TEMPLATE_DIR
 from .glyphs import font_files, printable
 from .html import ordered_exhibits, render_parts, section_titles
+from .printable import DEFAULT_LIMITS, PrintLimits, printed_parts
 from .render import render_part
 from .sign import SignerConfig, sign_pdf
 
@@ -148,6 +149,7 @@ def build_dossier(
     workers: int | None = None,
     claim_pdfa: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    print_limits: PrintLimits | None = None,
 ) -> BuildResult:
     """Build the dossier PDF for ``context``.
 
@@ -158,6 +160,7 @@ def build_dossier(
     PDF carries a PAdES signature and an RFC 3161 timestamp and the cover says how it was signed.
     Writes ``out_path`` (atomically) when given. Raises ``DossierError`` subclasses.
     ``on_progress(percent)`` is called as the build advances (parts rendered, assembled, signed).
+    ``print_limits`` say how much of a data or text exhibit is printed (``printable.py``).
     """
     progress = on_progress or (lambda _percent: None)
     timings: dict[str, float] = {}
@@ -180,7 +183,8 @@ def build_dossier(
         _warm_up_workers()
     if signer is not None:
         context["signature_note"] = signer.note(context["lang"])
-    files = {e["anchor"]: load_exhibit(e) for e in ordered_exhibits(context)}
+    limits = print_limits or DEFAULT_LIMITS
+    files = {e["anchor"]: load_exhibit(e, limits=limits) for e in ordered_exhibits(context)}
     lap("exhibits")
 
     def notes_for(exhibits: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -199,6 +203,7 @@ def build_dossier(
         return chosen
 
     parts, ordered = render_parts(context, notes_for=notes_for)
+    parts += printed_parts(context["lang"], ordered, files)
     lap("html")
     progress(20)
 

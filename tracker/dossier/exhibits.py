@@ -8,7 +8,11 @@ present bytes other than those received.
 - JPEG files are placed on an A4 page as they are (no re-encoding); PNG files are decoded and
   stored losslessly (16-bit samples scaled to 8, the first frame of an animation). EXIF
   rotation is honoured.
-- Anything else (HWP, XLSX, EML…), and PDFs or images that cannot be opened, get a generated
+- Data and text exhibits are printed (``printable.py``): CSV and XLSX as tables (first rows,
+  row count, totals, every sheet named), text, JSON, e-mail (headers and body) and HWP, HWPX
+  and DOCX as their text. Their pages are a part of their own (``print:<anchor>``), rendered
+  and cached like the body's parts.
+- Anything else (archives, programs, HWP 3…), and files that cannot be opened, get a generated
   description page (``templates/dossier/_exhibit_note.html``). So do images too large to draw:
   their size is read from the file header, before any pixel is decoded, so a 600-byte file
   claiming 64,250 × 64,250 pixels (a decompression bomb) costs nothing. The original file is
@@ -38,6 +42,7 @@ from PIL import Image, ImageFile
 
 from .errors import ExhibitIntegrityError
 from .glyphs import printable_text
+from .printable import DEFAULT_LIMITS, Printed, PrintLimits, extract
 
 MM = 72 / 25.4
 A4 = (595.2756, 841.8898)
@@ -74,16 +79,19 @@ class ExhibitFile:
 
     exhibit: dict[str, Any]
     data: bytes
-    kind: str  # "pdf", "jpeg", "png" or "note"
+    kind: str  # "pdf", "jpeg", "png", "table", "text" (printed pages) or "note"
     reason: str | None = None  # why a PDF or image fell back to a description page
     page_count: int = 1
     image: PreparedImage | None = None
     pixels: tuple[int, int] | None = None  # an image's width and height, from its header
     too_large: bool = False  # an image not drawn because of its size (``pixels`` says it)
+    printed: Printed | None = None  # what a data or text exhibit prints (kind table / text)
 
 
-def load_exhibit(exhibit: dict[str, Any]) -> ExhibitFile:
+def load_exhibit(exhibit: dict[str, Any], *, limits: PrintLimits = DEFAULT_LIMITS) -> ExhibitFile:
     """Read and verify one exhibit, and decide how it will be shown.
+
+    ``limits`` say how much of a data or text exhibit is printed.
 
     Raises ``ExhibitIntegrityError`` only for a missing or changed file; a file that cannot be
     shown for any other reason gets a description page.
@@ -107,12 +115,12 @@ def load_exhibit(exhibit: dict[str, Any]) -> ExhibitFile:
             f"{exhibit['size']}"
         )
     try:
-        return _classify(exhibit, data)
+        return _classify(exhibit, data, limits)
     except Exception as exc:  # noqa: BLE001 - any file from outside: describe it, never crash
         return ExhibitFile(exhibit, data, "note", reason=_short(exc))
 
 
-def _classify(exhibit: dict[str, Any], data: bytes) -> ExhibitFile:
+def _classify(exhibit: dict[str, Any], data: bytes, limits: PrintLimits) -> ExhibitFile:
     head = data[:1024]
     if b"%PDF-" in head:
         return _pdf(exhibit, data)
@@ -129,6 +137,9 @@ def _classify(exhibit: dict[str, Any], data: bytes) -> ExhibitFile:
         if prepared is None:  # a JPEG that has to be decoded, and is too large for that
             return ExhibitFile(exhibit, data, "note", pixels=size, too_large=True)
         return ExhibitFile(exhibit, data, kind, image=prepared, pixels=size)
+    printed = extract(data, filename=str(exhibit.get("filename") or ""), limits=limits)
+    if printed is not None:
+        return ExhibitFile(exhibit, data, printed.kind, printed=printed)
     return ExhibitFile(exhibit, data, "note")
 
 
