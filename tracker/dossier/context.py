@@ -157,7 +157,7 @@ class DataAudit(TypedDict):
 
 
 class Exhibit(TypedDict):
-    label: str  # "갑 제1호증", "증 제1호", "Exhibit 1"
+    label: str  # as this bundle prints it: "갑 제1호증", "증 제1호증", "Exhibit 1"
     title: str
     author: str
     made_on: str

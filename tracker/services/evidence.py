@@ -283,14 +283,7 @@ def list_for_matter(session: Session, matter_id: int, *, include_withdrawn: bool
         query = query.where(col(Evidence.withdrawn_at).is_(None))
     items = list(session.exec(query))
     # Labelled exhibits first, in label order; then the rest as they arrived.
-    items.sort(
-        key=lambda e: (
-            e.label_number is None,
-            label_sort_key(e.label_number or 0, e.label_branch or None),
-            e.created_at,
-            e.id,
-        )
-    )
+    items.sort(key=_label_order)
     return items
 
 
@@ -403,12 +396,19 @@ def exhibits_for(session: Session, matter_id: int, target_type: str, target_id: 
         belongs = (
             belongs | (Evidence.correspondence_id == target_id) | col(Evidence.id).in_(attached)
         )
-    return list(
-        session.exec(
-            select(Evidence)
-            .where(Evidence.matter_id == matter_id, belongs)
-            .order_by(Evidence.label_number, Evidence.label_branch, Evidence.id)
-        )
+    found = list(session.exec(select(Evidence).where(Evidence.matter_id == matter_id, belongs)))
+    # In Python, not SQL: databases disagree on where unlabelled (NULL) exhibits go.
+    found.sort(key=_label_order)
+    return found
+
+
+def _label_order(e: Evidence) -> tuple:
+    """Labelled exhibits first, in court order (3, 3-1, 3-2, 10), then the rest as they came."""
+    return (
+        e.label_number is None,
+        label_sort_key(e.label_number or 0, e.label_branch or None),
+        e.created_at,
+        e.id or 0,
     )
 
 
@@ -521,9 +521,7 @@ def _used_numbers(session: Session, matter_id: int) -> list[int]:
     ]
 
 
-def _contradicted(
-    session: Session, matter_id: int, exhibits: list[Evidence]
-) -> list[Production]:
+def _contradicted(session: Session, matter_id: int, exhibits: list[Evidence]) -> list[Production]:
     """The registered dossiers that print any of ``exhibits``, each once."""
     found = productions(session, matter_id, [e.id for e in exhibits])
     seen: dict[tuple[int, str], Production] = {}
