@@ -305,9 +305,21 @@ def matter_show(reference: str, as_email: str | None) -> None:
 )
 @click.option("--reference", default="")
 @click.option("--our-side", default="")
+@click.option("--court", default="", help="e.g. 서울중앙지방법원 (printed on the 증거설명서)")
+@click.option("--case-number", default="", help="e.g. 2022가합12345")
+@click.option("--case-name", default="", help="e.g. 정산금 등")
+@click.option(
+    "--procedural-role",
+    default="",
+    type=click.Choice(["", "plaintiff", "defendant", "intervenor"]),
+    help="our side in the suit: 원고 (plaintiff), 피고 (defendant), 참가인 (intervenor)",
+)
+@click.option(
+    "--criminal-addressee", default="", help="e.g. 서울중앙지방검찰청 검사장 (고소장 annex)"
+)
 @as_option
 @with_appcontext
-def matter_create(title, kind, reference, our_side, as_email) -> None:
+def matter_create(title, kind, reference, our_side, as_email, **court_papers) -> None:
     from .services import matters
 
     try:
@@ -318,6 +330,7 @@ def matter_create(title, kind, reference, our_side, as_email) -> None:
             title=title,
             kind=kind,
             our_side=our_side,
+            **court_papers,
         )
     except TrackerError as err:
         fail(err)
@@ -699,7 +712,7 @@ def dossier_build(reference, purpose, lang, at_text, out_path, unsigned, as_emai
     from datetime import datetime
 
     from . import storage
-    from .services import dossiers
+    from .services import court_papers, dossiers
 
     at = None
     if at_text:
@@ -731,6 +744,17 @@ def dossier_build(reference, purpose, lang, at_text, out_path, unsigned, as_emai
         Path(out_path).write_bytes(pdf)
         click.echo(f"PREVIEW (unsigned, not registered)\t{len(pdf)} bytes")
         click.echo(out_path)
+        _court_paper_warnings(
+            court_papers.of_preview(
+                session=session,
+                vault=storage.vault(),
+                actor=acting_user(as_email),
+                matter_id=reference,
+                purpose=purpose,
+                lang=lang,
+                at=at,
+            )
+        )
         return
     try:
         row = dossiers.request_build(
@@ -753,6 +777,13 @@ def dossier_build(reference, purpose, lang, at_text, out_path, unsigned, as_emai
             dst.write(block)
     click.echo(f"{row.number}\t{row.page_count} pages\t{row.size} bytes\tsha256 {row.sha256}")
     click.echo(out_path)
+    _court_paper_warnings(court_papers.of_dossier(row, acting_user(as_email).locale))
+
+
+def _court_paper_warnings(lines: list[str]) -> None:
+    # On stderr, so that a script reading the number and the path from stdout is unaffected.
+    for line in lines:
+        click.echo(f"warning: {line}", err=True)
 
 
 def _job_failed(row, actor: User) -> None:

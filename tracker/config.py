@@ -95,6 +95,8 @@ class Settings:
     port: int = 5000
     base_url: str = ""  # from_env fills in default_base_url(host, port)
     max_upload_mb: int = 1024
+    #: Rows of each CSV/XLSX table printed in a dossier (the whole file is attached).
+    dossier_data_rows: int = 200
     redis_url: str | None = None
     login_limit: str = "5 per 15 minutes"
     #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted.
@@ -373,6 +375,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "base_url": _http_url,
     "database_url": _database_url,
     "max_upload_mb": _whole_number(1, 1 << 20),
+    "dossier_data_rows": _whole_number(1, 10_000),
     "redis_url": _redis_url,
     "login_limit": _login_limit,
     "proxy_hops": _whole_number(0, 10),

@@ -269,3 +269,25 @@ def test_english_dossier_prints_tables_in_english(app, session, owner, vault, tm
     text = squeeze(exhibit_texts(pdf, tmp_path)["정산.xlsx"])
     assert "3 sheet(s): 한결원 정산, 요약, 빈 시트" in text
     assert "Total (40 rows)" in text and "All 40 rows are printed." in text
+
+
+def test_rows_printed_follow_the_setting(app, session, owner, vault, tmp_path):
+    app.config["TRACKER"].dossier_data_rows = 30
+    matter = make_matter(session, owner, label_scheme="gap")
+    ledger, fees, _balances = settlement_csv(120)
+    upload(session, vault, owner, matter, "정산내역.csv", ledger)
+    _row, pdf = build(app, session, owner, matter)
+    text = exhibit_texts(pdf, tmp_path)["정산내역.csv"]
+    assert "전체 120행 중 처음 30행을 인쇄했습니다" in squeeze(text)
+    assert "서울상점 30" in text and "서울상점 31" not in text
+    assert f"{fees:,}" in text  # totals still cover every row
+
+
+def test_data_rows_setting_is_checked():
+    from tracker.config import Settings
+    from tracker.errors import ConfigError
+
+    environ = {"TRACKER_DOSSIER_DATA_ROWS": "50"}
+    assert Settings.from_env(environ=environ).dossier_data_rows == 50
+    with pytest.raises(ConfigError, match="TRACKER_DOSSIER_DATA_ROWS"):
+        Settings.from_env(environ={"TRACKER_DOSSIER_DATA_ROWS": "0"})

@@ -74,12 +74,21 @@ class Matter(TypedDict):
     status: str
     summary: str
     our_side: str
+    # Court papers (may be empty): the 증거설명서 heading and closing, the 고소장 addressee.
+    court: NotRequired[str]
+    case_number: NotRequired[str]
+    case_name: NotRequired[str]
+    procedural_role: NotRequired[str]  # plaintiff / defendant / intervenor / ""
+    criminal_addressee: NotRequired[str]
 
 
 class Party(TypedDict):
     name: str
-    role: str
+    role: str  # as printed ("원고", "감독기관")
     contact: str
+    role_code: NotRequired[str]  # our_side / counterparty / …: picks the 고소인/피고소인 blocks
+    address: NotRequired[str]
+    representative: NotRequired[str]
 
 
 class Fact(TypedDict):
@@ -176,7 +185,7 @@ class DossierContext(TypedDict):
     lang: Lang
     generated_at: dt.datetime  # tz-aware; shown in KST, stored in the PDF as UTC
     prepared_by: str
-    confidentiality: str
+    confidentiality: str  # "" for court filings (see wording.confidentiality_mark)
     matter: Matter
     parties: list[Party]
     sections: NotRequired[list[SectionName]]
@@ -210,6 +219,9 @@ def check_context(context: Mapping[str, Any]) -> None:
     for key in _REQUIRED_TEXT:
         if not isinstance(context.get(key), str) or not context[key].strip():
             errors.append((key, "required text"))
+    # A court filing carries no confidentiality mark, so the text may be empty; it must be there.
+    if not isinstance(context.get("confidentiality"), str):
+        errors.append(("confidentiality", "required text (may be empty)"))
     if context.get("purpose") not in DEFAULT_SECTIONS:
         errors.append(("purpose", "must be civil, criminal or internal"))
     if context.get("lang") not in ("ko", "en"):

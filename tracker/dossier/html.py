@@ -31,7 +31,15 @@ from .chart import bar_chart
 from .context import check_context, sections_of
 from .fetcher import TEMPLATE_DIR
 from .glyphs import printable
-from .wording import labels_for, term
+from .wording import (
+    audit_field,
+    audit_profile,
+    filing_date,
+    labels_for,
+    sides,
+    term,
+    with_topic,
+)
 
 KST = dt.timezone(dt.timedelta(hours=9), "KST")
 
@@ -193,6 +201,10 @@ class _View:
         self.sections = sections_of(ctx)
         self.exhibits = ordered_exhibits(ctx)
         self.anchor_by_label = {e["label"]: e["anchor"] for e in self.exhibits}
+        role = (ctx.get("matter") or {}).get("procedural_role") or ""
+        self.sides = sides(self.purpose, lang, role)
+        # Court papers name each side by its role; internal papers keep 우리 측 / 상대방.
+        self.term_sides = self.sides if self.purpose != "internal" else None
 
     def text(self, key: str, **values: Any) -> str:
         template = self.labels[key]
@@ -209,7 +221,24 @@ class _View:
             "lang": self.lang,
             "purpose": self.purpose,
             "t": self.text,
-            "term": lambda group, value: term(group, value, self.lang),
+            "term": lambda group, value: term(group, value, self.lang, self.term_sides),
+            "sides": self.sides,
+            "our_role_topic": with_topic(self.sides["our"])
+            if self.lang == "ko"
+            else self.sides["our"].lower(),
+            "audit_field": lambda name: audit_field(name, self.lang),
+            "audit_profile": lambda name: audit_profile(name, self.lang),
+            "filed_on": filing_date(ctx["generated_at"].astimezone(KST).date(), self.lang),
+            "our_parties": [
+                _filled("party", p)
+                for p in ctx.get("parties") or []
+                if p.get("role_code") == "our_side"
+            ],
+            "their_parties": [
+                _filled("party", p)
+                for p in ctx.get("parties") or []
+                if p.get("role_code") == "counterparty"
+            ],
             "section_title": self.section_title,
             "exhibit_anchor": self.anchor_by_label.get,
             "dossier_number": ctx["dossier_number"],
@@ -301,7 +330,19 @@ class _View:
         }
 
 
-_MATTER_KEYS = ("reference", "title", "kind", "status", "summary", "our_side")
+_MATTER_KEYS = (
+    "reference",
+    "title",
+    "kind",
+    "status",
+    "summary",
+    "our_side",
+    "court",
+    "case_number",
+    "case_name",
+    "procedural_role",
+    "criminal_addressee",
+)
 _ROW_KEYS: dict[str, dict[str, Any]] = {
     "fact": {"date_text": "", "text": "", "status": "", "sources": []},
     "letter": {
@@ -331,7 +372,14 @@ _ROW_KEYS: dict[str, dict[str, Any]] = {
         "days_late": None,
     },
     "response": {"received_on": "", "position": "", "grounds": "", "conditions": ""},
-    "party": {"name": "", "role": "", "contact": ""},
+    "party": {
+        "name": "",
+        "role": "",
+        "contact": "",
+        "role_code": "",
+        "address": "",
+        "representative": "",
+    },
     "exhibit": {
         "title": "",
         "author": "",
@@ -393,7 +441,13 @@ def render_html(context: Mapping[str, Any]) -> str:
     """
     view = _View(context, "single")
     sections = [
-        {"name": name, "first": True, "continued": False, **_section_values(view, name)}
+        {
+            "name": name,
+            "first": True,
+            "continued": False,
+            "last": True,
+            **_section_values(view, name),
+        }
         for name in view.sections
     ]
     return _render("document.html", view, parts=sections, notes=view.exhibits)
@@ -417,7 +471,12 @@ def render_parts(
                 html = _render(
                     "part.html",
                     view,
-                    section={"name": name, "first": index == 0, "continued": index > 0},
+                    section={
+                        "name": name,
+                        "first": index == 0,
+                        "continued": index > 0,
+                        "last": index == len(chunks) - 1,
+                    },
                     values={**values, "rows": rows},
                 )
                 parts.append(Part(f"{name}.{index}", name, index == 0, html))
@@ -425,7 +484,7 @@ def render_parts(
             html = _render(
                 "part.html",
                 view,
-                section={"name": name, "first": True, "continued": False},
+                section={"name": name, "first": True, "continued": False, "last": True},
                 values=values,
             )
             parts.append(Part(name, name, True, html))

@@ -6,12 +6,13 @@ statuses, directions and kinds are translated by ``term``; anything else is prin
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 LABELS: Mapping[str, Mapping[str, str]] = {
     "ko": {
         "title.civil": "소송 증거자료집",
-        "title.criminal": "고소 증거자료집",
+        "title.criminal": "고소장 첨부 증거자료",
         "title.internal": "내부 검토 자료집",
         "subtitle.civil": "민사 소송 제출용",
         "subtitle.criminal": "형사 고소 첨부용",
@@ -22,10 +23,10 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "section.correspondence": "주고받은 문서",
         "section.discrepancies": "수치 불일치와 자료 감사",
         "section.evidence_statement.civil": "증거설명서",
-        "section.evidence_statement.criminal": "증거 목록",
+        "section.evidence_statement.criminal": "증거목록",
         "section.evidence_statement.internal": "증거 목록",
-        "statement.civil": "증거설명서",
-        "statement.criminal": "증거 목록",
+        "statement.civil": "증거설명서 별지",
+        "statement.criminal": "증거목록",
         "statement.internal": "증거 목록",
         "section.exhibits": "증거 자료",
         "toc": "목차",
@@ -54,6 +55,8 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "summary.kind": "유형",
         "summary.status": "상태",
         "summary.our_side": "우리 측",
+        "summary.court": "법원",
+        "summary.case": "사건",
         "summary.summary": "개요",
         "summary.parties": "당사자",
         "party.name": "이름",
@@ -120,6 +123,34 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "audit.invalid": "형식 오류",
         "audit.field": "필드",
         "evidence.label": "증거번호",
+        "statement.number": "호증",
+        "statement.title": "서증명",
+        "statement.made_on": "작성일",
+        "statement.author": "작성자",
+        "statement.proves": "입증취지 (비고)",
+        "statement.case": "사건",
+        # {role} carries its topic particle: 원고는, 참가인은.
+        "statement.intro": "위 사건에 관하여 {role} 다음과 같이 증거설명서를 제출합니다.",
+        "statement.filer": "제출인",
+        "statement.seal": "(인)",
+        "statement.to": "{court} 귀중",
+        "statement.court_blank": "○○지방법원",
+        "statement.hashes": "별지  증거 파일의 SHA-256 값",
+        "statement.hashes_note": (
+            "각 서증의 원본 파일은 이 PDF에 첨부되어 있습니다. 첨부 파일을 꺼내어 아래 값과 "
+            "대조하십시오."
+        ),
+        "complaint.parties": "당사자",
+        "complaint.address": "주소",
+        "complaint.representative": "대표자",
+        "complaint.contact": "연락처",
+        "complaint.none": "기록된 당사자가 없습니다.",
+        "complaint.to": "{addressee} 귀중",
+        "complaint.addressee_blank": "○○경찰서장",
+        "complaint.list_intro": "고소 사실을 입증하기 위하여 다음 증거를 제출합니다.",
+        "complaint.copy": "사본 1부",
+        "complaint.original": "원본 1부",
+        "complaint.filer": "위 고소인",
         "evidence.title": "서증명",
         "evidence.author": "작성자",
         "evidence.made_on": "작성일",
@@ -165,7 +196,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
     },
     "en": {
         "title.civil": "Litigation dossier",
-        "title.criminal": "Criminal complaint dossier",
+        "title.criminal": "Evidence annexed to a criminal complaint",
         "title.internal": "Internal review dossier",
         "subtitle.civil": "For submission in civil proceedings",
         "subtitle.criminal": "Evidence attached to a criminal complaint",
@@ -178,7 +209,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "section.evidence_statement.civil": "Evidence statement",
         "section.evidence_statement.criminal": "List of evidence",
         "section.evidence_statement.internal": "List of evidence",
-        "statement.civil": "evidence statement",
+        "statement.civil": "annex to the evidence statement",
         "statement.criminal": "list of evidence",
         "statement.internal": "list of evidence",
         "section.exhibits": "Exhibits",
@@ -208,6 +239,8 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "summary.kind": "Kind",
         "summary.status": "Status",
         "summary.our_side": "Our side",
+        "summary.court": "Court",
+        "summary.case": "Case",
         "summary.summary": "Summary",
         "summary.parties": "Parties",
         "party.name": "Name",
@@ -274,6 +307,33 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "audit.invalid": "Invalid",
         "audit.field": "Field",
         "evidence.label": "Exhibit",
+        "statement.number": "Exhibit",
+        "statement.title": "Title",
+        "statement.made_on": "Date",
+        "statement.author": "Author",
+        "statement.proves": "What it proves (remarks)",
+        "statement.case": "Case",
+        "statement.intro": "In the above case the {role} submits the following evidence statement.",
+        "statement.filer": "Submitted by",
+        "statement.seal": "(seal)",
+        "statement.to": "To the {court}",
+        "statement.court_blank": "○○ District Court",
+        "statement.hashes": "Annex: SHA-256 of the exhibit files",
+        "statement.hashes_note": (
+            "The original file of every exhibit is attached to this PDF. Take it from the "
+            "attachments and compare it with the value below."
+        ),
+        "complaint.parties": "Parties",
+        "complaint.address": "Address",
+        "complaint.representative": "Representative",
+        "complaint.contact": "Contact",
+        "complaint.none": "No party recorded.",
+        "complaint.to": "To: {addressee}",
+        "complaint.addressee_blank": "the chief of ○○ police station",
+        "complaint.list_intro": "The complainant submits the following evidence.",
+        "complaint.copy": "1 copy",
+        "complaint.original": "1 original",
+        "complaint.filer": "The complainant",
         "evidence.title": "Title",
         "evidence.author": "Author",
         "evidence.made_on": "Date",
@@ -358,21 +418,119 @@ _TERMS: Mapping[str, Mapping[str, tuple[str, str]]] = {
 }
 
 
+#: Our side and the other side as each purpose names them. A civil suit knows us by our
+#: procedural role (원고/피고/참가인); a complaint makes us 고소인 and them 피고소인; internal
+#: papers keep the plain "우리 측 / 상대방".
+_SIDES: Mapping[tuple[str, str], tuple[tuple[str, str], tuple[str, str]]] = {
+    ("civil", "plaintiff"): (("원고", "Plaintiff"), ("피고", "Defendant")),
+    ("civil", "defendant"): (("피고", "Defendant"), ("원고", "Plaintiff")),
+    ("civil", "intervenor"): (("참가인", "Intervenor"), ("상대방", "Opposing party")),
+    ("criminal", ""): (("고소인", "Complainant"), ("피고소인", "Accused")),
+    ("internal", ""): (("우리 측", "Our side"), ("상대방", "Counterparty")),
+}
+
+#: Our civil role when the matter does not record one: the city usually brings the claim (the
+#: same default as ``exhibit_labels.default_scheme_for``). The build warns about it.
+DEFAULT_CIVIL_ROLE = "plaintiff"
+
+
+def sides(purpose: str, lang: str, procedural_role: str = "") -> dict[str, str]:
+    """``{"our": "원고", "their": "피고"}`` for a civil suit brought by us, and so on."""
+    if purpose == "civil":
+        key = (purpose, procedural_role or DEFAULT_CIVIL_ROLE)
+    else:
+        key = (purpose if purpose == "criminal" else "internal", "")
+    our, their = _SIDES.get(key, _SIDES[("internal", "")])
+    index = 0 if lang == "ko" else 1
+    return {"our": our[index], "their": their[index]}
+
+
+def party_role(code: str, purpose: str, lang: str, procedural_role: str = "") -> str | None:
+    """The printed role of a party whose role is ``our_side`` or ``counterparty`` (None for the
+    other roles: the caller's own words apply)."""
+    names = sides(purpose, lang, procedural_role)
+    return {"our_side": names["our"], "counterparty": names["their"]}.get(code)
+
+
+def with_topic(word: str) -> str:
+    """A Korean noun with its topic particle: 원고는, 참가인은 (은 after a final consonant)."""
+    last = word[-1:] if word else ""
+    if "가" <= last <= "힣":
+        return word + ("은" if (ord(last) - 0xAC00) % 28 else "는")
+    return word + "은(는)"
+
+
+def filing_date(day: dt.date, lang: str) -> str:
+    """The date a court paper is signed (제출일): ``2022. 3. 2.``; ISO in English papers."""
+    return f"{day.year}. {day.month}. {day.day}." if lang == "ko" else day.isoformat()
+
+
+def confidentiality_mark(purpose: str, lang: str) -> str:
+    """The mark printed at the top of every page and on the cover. A court or a prosecutor
+    receives our filing, so it carries none; only internal papers say 대외비."""
+    if purpose != "internal":
+        return ""
+    return "대외비 · 내부 검토용" if lang == "ko" else "Confidential · internal review"
+
+
+#: The fields of the audit profiles (``reconcile/audit.py`` PROFILES) and the profiles
+#: themselves, as a Korean reader knows them. Unknown names print as given.
+_AUDIT_NAMES: Mapping[str, tuple[str, str]] = {
+    "merchant_id": ("가맹점ID", "Merchant ID"),
+    "name": ("가맹점명", "Merchant name"),
+    "business_reg_no": ("사업자등록번호", "Business registration no."),
+    "representative": ("대표자명", "Representative"),
+    "address": ("주소", "Address"),
+    "phone": ("전화번호", "Phone"),
+    "category": ("업종", "Business category"),
+    "user_id": ("회원ID", "User ID"),
+    "balance": ("잔액", "Balance"),
+}
+_AUDIT_PROFILES: Mapping[str, tuple[str, str]] = {
+    "merchants": ("가맹점 데이터", "Merchant data"),
+    "users": ("이용자 데이터", "User data"),
+}
+
+
+def audit_field(name: object, lang: str) -> str:
+    text = "" if name is None else str(name)
+    pair = _AUDIT_NAMES.get(text)
+    return text if pair is None else pair[0 if lang == "ko" else 1]
+
+
+def audit_profile(name: object, lang: str) -> str:
+    text = "" if name is None else str(name)
+    pair = _AUDIT_PROFILES.get(text)
+    return text if pair is None else pair[0 if lang == "ko" else 1]
+
+
 def labels_for(lang: str) -> Mapping[str, str]:
     return LABELS[lang]
 
 
-def term(group: str, value: object, lang: str) -> str:
-    """Our wording for a known code, else the value as given."""
+def term(group: str, value: object, lang: str, sides: Mapping[str, str] | None = None) -> str:
+    """Our wording for a known code, else the value as given. With ``sides`` (see ``sides``),
+    a status that names a side names it by its role: "원고 다툼" rather than "우리 측 다툼"."""
     text = "" if value is None else str(value)
+    if sides and group == "fact_status" and text in _SIDED_STATUS:
+        who = sides[_SIDED_STATUS[text]]
+        return f"{who} 다툼" if lang == "ko" else f"Disputed by the {who.lower()}"
     pair = _TERMS.get(group, {}).get(text)
     if pair is None:
         return text
     return pair[0] if lang == "ko" else pair[1]
 
 
+_SIDED_STATUS = {"disputed_by_us": "our", "disputed_by_them": "their"}
+
+
 def all_fixed_text() -> str:
     """Every character our own wording may print (for the glyph check of the footer font)."""
     parts = [text for table in LABELS.values() for text in table.values()]
     parts += [name for groups in _TERMS.values() for pair in groups.values() for name in pair]
+    parts += [name for pairs in _SIDES.values() for pair in pairs for name in pair]
+    parts += [name for table in (_AUDIT_NAMES, _AUDIT_PROFILES) for pair in table.values()
+              for name in pair]
+    parts += ["은는()0123456789. ", confidentiality_mark("internal", "ko"),
+              confidentiality_mark("internal", "en")]
     return "".join(parts)

@@ -56,6 +56,12 @@ def load(session: Session, owner: User) -> Matter:
         status="open",
         our_side="서울특별시",
         label_scheme="gap",
+        # Invented but realistic: where the city would sue and complain.
+        court="서울중앙지방법원",
+        case_number="2022가합12345",
+        case_name="정산금 등",
+        procedural_role="plaintiff",
+        criminal_addressee="서울중앙지방검찰청 검사장",
         summary=(
             "2021년 입찰로 서울사랑상품권 판매대행사가 신한컨소시엄으로 바뀌었으나, 이전 "
             "판매대행사인 한국간편결제진흥원(한결원)이 위탁 사무 중 생성된 이용자·가맹점 "
@@ -67,7 +73,7 @@ def load(session: Session, owner: User) -> Matter:
     )
     m = matter.id
 
-    def party(name, short, role, contact=""):
+    def party(name, short, role, contact="", address="", representative=""):
         return matters.add_party(
             session=session,
             actor=owner,
@@ -76,10 +82,25 @@ def load(session: Session, owner: User) -> Matter:
             short_name=short,
             role=role,
             contact=contact,
+            address=address,
+            representative=representative,
         ).id
 
-    party("서울특별시", "서울시", "our_side", "소상공인정책과 지역화폐팀")
-    kepf = party("한국간편결제진흥원", "한결원", "counterparty", "제로페이 운영, 이전 판매대행사")
+    party(
+        "서울특별시",
+        "서울시",
+        "our_side",
+        "소상공인정책과 지역화폐팀",
+        address="서울특별시 중구 세종대로 110",
+        representative="서울특별시장",
+    )
+    kepf = party(
+        "한국간편결제진흥원",
+        "한결원",
+        "counterparty",
+        "제로페이 운영, 이전 판매대행사",
+        representative="이사장",
+    )
     bizplay = party("비즈플레이", "비즈플레이", "counterparty", "한결원과 함께 판매대행 수행")
     party("신한컨소시엄 (신한은행·티머니 등)", "신한컨소시엄", "third_party", "새 판매대행사")
     party("중소벤처기업부", "중기부", "regulator", "제로페이 관리·감독")

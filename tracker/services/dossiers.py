@@ -126,6 +126,14 @@ def signer_config(settings):
     )
 
 
+def print_limits(settings):
+    """How much of each data or text exhibit a dossier prints (``TRACKER_DOSSIER_DATA_ROWS``
+    rows of each table; the whole file is attached)."""
+    from ..dossier.printable import PrintLimits
+
+    return PrintLimits(rows=settings.dossier_data_rows)
+
+
 def trust_roots(settings) -> list[Path]:
     from ..dossier.sign import local_trust_roots
 
@@ -518,6 +526,7 @@ def _build(job, engine: Engine, vault: VaultBackend, settings, dossier_id: int, 
         signer=signer_config(settings) if sign else None,
         workdir=settings.instance_dir / "dossier-cache",
         on_progress=progress,
+        print_limits=print_limits(settings),
     )
     _set(job, dossier_id, progress=90)  # also the last check that nobody cancelled it
     stored = vault.put_stream(io.BytesIO(result.pdf_bytes))
@@ -617,7 +626,11 @@ def preview(
         prepared_by=getattr(actor, "name", str(actor)),
     )
     result = build_dossier(
-        context, out_path=None, signer=None, workdir=settings.instance_dir / "dossier-cache"
+        context,
+        out_path=None,
+        signer=None,
+        workdir=settings.instance_dir / "dossier-cache",
+        print_limits=print_limits(settings),
     )
     return result.pdf_bytes
 
