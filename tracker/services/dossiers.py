@@ -176,6 +176,9 @@ def build_context(
 ) -> dict[str, Any]:
     """The plain dict the dossier engine renders. Only labelled, not withdrawn exhibits go in,
     in label order; facts, letters and demands are limited to the date range."""
+    # Here, not at the top: importing the dossier package loads WeasyPrint.
+    from ..dossier.wording import confidentiality_mark, party_role
+
     # One number per exhibit; the prefix is the bundle's (갑/을 civil, 증 criminal, Exhibit).
     scheme = evidence.dossier_scheme(matter, purpose, lang)
     chosen = [
@@ -353,9 +356,7 @@ def build_context(
         "lang": lang,
         "generated_at": generated_at,
         "prepared_by": prepared_by,
-        "confidentiality": "대외비 · 법률 검토용"
-        if lang == "ko"
-        else "Confidential · legal review",
+        "confidentiality": confidentiality_mark(purpose, lang),
         "matter": {
             "reference": matter.reference,
             "title": matter.title,
@@ -363,9 +364,23 @@ def build_context(
             "status": _word(lang, matter.status),
             "summary": matter.summary,
             "our_side": matter.our_side,
+            "court": matter.court,
+            "case_number": matter.case_number,
+            "case_name": matter.case_name,
+            "procedural_role": matter.procedural_role,
+            "criminal_addressee": matter.criminal_addressee,
         },
         "parties": [
-            {"name": p.name, "role": _word(lang, p.role), "contact": p.contact}
+            {
+                "name": p.name,
+                # 원고/피고, 고소인/피고소인 on court papers; 우리 측/상대방 inside.
+                "role": party_role(p.role, purpose, lang, matter.procedural_role)
+                or _word(lang, p.role),
+                "contact": p.contact,
+                "role_code": p.role,
+                "address": p.address,
+                "representative": p.representative,
+            }
             for p in parties.values()
         ],
         "facts": facts,

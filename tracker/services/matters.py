@@ -10,7 +10,7 @@ from sqlmodel import Session, func, select
 from ..domain.exhibit_labels import SCHEMES
 from ..errors import Conflict, ValidationFailed
 from ..models import Demand, Matter, Membership, Party, User, utcnow
-from ..models.enums import MatterKind, MatterStatus, PartyRole, Role
+from ..models.enums import MatterKind, MatterStatus, PartyRole, ProceduralRole, Role
 from . import access, audit
 from .checks import N_, Checks
 
@@ -34,6 +34,19 @@ def _matter_fields(checks: Checks, values: dict) -> dict:
         "summary": checks.text("summary", values.get("summary"), required=False),
         "our_side": checks.text("our_side", values.get("our_side"), required=False, max_len=200),
         "label_scheme": values.get("label_scheme") or "gap",
+        # Court papers: the 증거설명서 and the 고소장 annex print these (empty: left blank and
+        # listed as a warning when a dossier is built).
+        "court": checks.text("court", values.get("court"), required=False, max_len=100),
+        "case_number": checks.text(
+            "case_number", values.get("case_number"), required=False, max_len=64
+        ),
+        "case_name": checks.text("case_name", values.get("case_name"), required=False, max_len=200),
+        "procedural_role": checks.choice(
+            "procedural_role", values.get("procedural_role"), ProceduralRole, default=""
+        ),
+        "criminal_addressee": checks.text(
+            "criminal_addressee", values.get("criminal_addressee"), required=False, max_len=200
+        ),
     }
     if fields["label_scheme"] not in SCHEMES:
         checks.fail("label_scheme", N_("Not a valid choice."))
@@ -100,6 +113,10 @@ def _party_fields(checks: Checks, values: dict) -> dict:
         ),
         "role": checks.choice("role", values.get("role"), PartyRole),
         "contact": checks.text("contact", values.get("contact"), required=False, max_len=2000),
+        "address": checks.text("address", values.get("address"), required=False, max_len=500),
+        "representative": checks.text(
+            "representative", values.get("representative"), required=False, max_len=200
+        ),
         "notes": checks.text("notes", values.get("notes"), required=False),
     }
 

@@ -21,7 +21,7 @@ from flask_login import login_required
 from .. import db, jobs, storage
 from ..errors import Conflict, ValidationFailed
 from ..models.enums import Role
-from ..services import access, dossiers, evidence, jobstate
+from ..services import access, court_papers, dossiers, evidence, jobstate
 from ..services.checks import DAY_RANGE, day_in_range
 from .views import session, user
 
@@ -107,6 +107,7 @@ def detail(matter_id: int, dossier_id: int):
         dossier=row,
         inside=json.loads(row.exhibits or "[]"),
         can_edit=access.role_in(session(), user(), matter_id) in (Role.ADMIN, Role.EDITOR),
+        warnings=court_papers.of_dossier(row),
     )
 
 

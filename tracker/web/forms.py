@@ -80,12 +80,28 @@ class MatterForm(TrackerForm):
     our_side = StringField(_l("Our side"), validators=[Length(max=200)])
     label_scheme = SelectField(_l("Exhibit labels"))
     summary = TextAreaField(_l("Summary"))
+    court = StringField(
+        _l("Court"), validators=[Length(max=100)], render_kw={"placeholder": "서울중앙지방법원"}
+    )
+    case_number = StringField(
+        _l("Case number"), validators=[Length(max=64)], render_kw={"placeholder": "2022가합12345"}
+    )
+    case_name = StringField(
+        _l("Case name"), validators=[Length(max=200)], render_kw={"placeholder": "정산금 등"}
+    )
+    procedural_role = SelectField(_l("Our procedural role"))
+    criminal_addressee = StringField(
+        _l("Criminal complaint addressed to"),
+        validators=[Length(max=200)],
+        render_kw={"placeholder": "서울중앙지방검찰청 검사장"},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = choices("matter_kind")
         self.status.choices = choices("matter_status")
         self.label_scheme.choices = choices("label_scheme")
+        self.procedural_role.choices = choices("procedural_role", blank=_l("Not yet known"))
 
 
 class PartyForm(TrackerForm):
@@ -93,6 +109,12 @@ class PartyForm(TrackerForm):
     short_name = StringField(_l("Short name"), validators=[Length(max=60)])
     role = SelectField(_l("Role"))
     contact = TextAreaField(_l("Contact"))
+    address = StringField(_l("Address"), validators=[Length(max=500)])
+    representative = StringField(
+        _l("Representative"),
+        validators=[Length(max=200)],
+        render_kw={"placeholder": "대표이사 홍길동"},
+    )
     notes = TextAreaField(_l("Notes"))
 
     def __init__(self, *args, **kwargs):

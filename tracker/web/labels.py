@@ -9,6 +9,11 @@ LABELS = {
         "administrative": _l("Administrative"),
         "pre_litigation": _l("Pre-litigation"),
     },
+    "procedural_role": {
+        "plaintiff": _l("Plaintiff (원고)"),
+        "defendant": _l("Defendant (피고)"),
+        "intervenor": _l("Intervenor (참가인)"),
+    },
     "matter_status": {"open": _l("Open"), "on_hold": _l("On hold"), "closed": _l("Closed")},
     "party_role": {
         "our_side": _l("Our side"),
