@@ -13,7 +13,9 @@ def pdf_bytes(text: str = "gap") -> bytes:
     pdf.add_blank_page(page_size=(595, 842))
     pdf.docinfo["/Title"] = text
     out = io.BytesIO()
-    pdf.save(out)
+    # Deterministic: a test may compare the served bytes with a second call's (pikepdf would
+    # otherwise give each save a new random /ID).
+    pdf.save(out, static_id=True, deterministic_id=False)
     return out.getvalue()
 
 
