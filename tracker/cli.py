@@ -863,6 +863,13 @@ def dossier_verify(pdf, as_json) -> None:
                 click.echo(f"  {key}: {sig[key]}")
         for problem in sig.get("problems", []):
             click.echo(f"  problem: {problem}")
+        chain = report.get("audit")
+        if chain:
+            held = "yes" if chain["ok"] else "NO"
+            click.echo(f"audit head: #{chain['seq']} {chain['hash']}")
+            click.echo(f"  still in the chain with this hash, links intact: {held}")
+            if chain.get("problem"):
+                click.echo(f"  problem: {chain['problem']}")
     sys.exit(0 if report["ok"] else 1)
 
 

@@ -40,9 +40,16 @@ class Page:
     lines: list[list[Word]]
 
 
-def pages(pdf: Path | bytes, *, first: int | None = None, last: int | None = None) -> list[Page]:
-    """Every page's words and lines (``first``/``last``: 1-based page range)."""
-    args = ["pdftotext", "-bbox-layout", "-enc", "UTF-8"]
+def pages(
+    pdf: Path | bytes,
+    *,
+    first: int | None = None,
+    last: int | None = None,
+    cropbox: bool = False,
+) -> list[Page]:
+    """Every page's words and lines (``first``/``last``: 1-based page range; ``cropbox``:
+    measured from the visible box, not the media box, which poppler uses by default)."""
+    args = ["pdftotext", "-bbox-layout", "-enc", "UTF-8", *(["-cropbox"] if cropbox else [])]
     if first:
         args += ["-f", str(first)]
     if last:

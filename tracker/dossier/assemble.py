@@ -5,7 +5,9 @@ Once every part's page count is known, this pass, in one pikepdf document:
 1. appends the front matter and section parts, then every exhibit in label order (PDF pages,
    image pages, or its generated description page);
 2. stamps every page with the footer (dossier number, generated-at in KST, confidentiality,
-   "page X of Y" over the whole bundle), and each exhibit's first page with its label;
+   "page X of Y" over the whole bundle), and each exhibit's first page with its label; the
+   pages of a PDF exhibit are first shrunk clear of the label and footer bands
+   (``stamp.fit_between_bands``), so no stamp ever covers the exhibit;
 3. fills the page-number placeholders of the contents, cover and evidence statement, and turns
    every internal link of every part into a link annotation pointing at the right page;
 4. writes bookmarks for the cover, contents, each section and each exhibit;
@@ -35,11 +37,11 @@ from xml.sax.saxutils import escape
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, String
 
-from .exhibits import MM, ExhibitFile, image_page, sanitize_page
+from .exhibits import A4, MM, ExhibitFile, image_page, sanitize_page
 from .glyphs import stack_for
 from .html import kst_text
 from .printable import PRINTED_PART
-from .stamp import Canvas, StampFontSet, apply, displayed_box
+from .stamp import Canvas, StampFontSet, apply, displayed_box, fit_between_bands
 from .wording import labels_for
 
 ENGINE_VERSION = "1"
@@ -47,6 +49,14 @@ FOOTER_SIZE = 7.0
 FOOTER_BASELINE = 9 * MM
 FOOTER_SIDE = 15 * MM
 LABEL_SIZE = 11.0
+#: The label's box (about 8 mm tall) hangs from 6 mm below the top edge, inside the printable
+#: area of office printers, 15 mm from the right edge.
+LABEL_TOP = 6 * MM
+LABEL_RIGHT = 15 * MM
+#: Bands kept clear of a PDF exhibit's own content: the label above, the footer below (its
+#: text reaches 11 mm up). An A4 page is shrunk to about 90 % to make room.
+EXHIBIT_TOP_BAND = 16 * MM
+EXHIBIT_BOTTOM_BAND = 13 * MM
 
 
 @dataclasses.dataclass
@@ -229,6 +239,7 @@ def assemble(
 
     starts: dict[str, int] = {}
     first_pages: dict[int, str] = {}
+    openings: dict[int, bytes] = {}  # page -> what opens it: an exhibit page's fit (stamp.py)
     for item in exhibits:
         exhibit = item.exhibit
         start = len(out.pages)
@@ -236,8 +247,12 @@ def assemble(
             source = pikepdf.open(io.BytesIO(item.data))
             keep_open.append(source)
             out.pages.extend(source.pages)
-            for page in out.pages[start:]:
+            for index in range(start, len(out.pages)):
+                page = out.pages[index]
                 sanitize_page(page)
+                openings[index], _where = fit_between_bands(
+                    page, top=EXHIBIT_TOP_BAND, bottom=EXHIBIT_BOTTOM_BAND, minimum=A4
+                )
         elif exhibit["anchor"] in printed:
             source = pikepdf.open(printed[exhibit["anchor"]].path)
             keep_open.append(source)
@@ -296,14 +311,17 @@ def assemble(
             gray=0.3,
         )
         if index in first_pages:
-            canvas.label_box(width - 15 * MM, height - 10 * MM, first_pages[index], size=LABEL_SIZE)
+            canvas.label_box(
+                width - LABEL_RIGHT, height - LABEL_TOP, first_pages[index], size=LABEL_SIZE
+            )
         for (x1, y1, x2, y2), where, target in placeholders.get(index, ()):
             size = (y2 - y1) or 9.0
             if where == "cover":
                 canvas.text(x1, height - y2, page_number(target), size=size)
             else:
                 canvas.text(x2, height - y2, page_number(target), size=size, align="right")
-        apply(out, page, canvas, fonts, opening)
+        own = out.make_stream(openings[index]) if index in openings else opening
+        apply(out, page, canvas, fonts, own)
 
     _add_links(out, links, anchors)
     _add_outline(out, context, titles, section_starts, anchors, exhibits, starts)

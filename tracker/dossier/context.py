@@ -11,6 +11,9 @@ Keys beyond the original brief:
 - ``facts[].status``, ``demands[].items[].status``, ``correspondence[].direction`` / ``kind`` may be
   codes (``undisputed``, ``outgoing``, ``letter``…), shown in the dossier's language, or free text
   shown as given.
+- ``deadlines``, ``custody`` and ``audit_head`` may be omitted (their sections then say there is
+  nothing recorded, and the cover names no chain head). The app fills them from the database:
+  the engine prints them as given and never computes a deadline or reads the audit trail.
 """
 
 from __future__ import annotations
@@ -25,44 +28,61 @@ from .errors import ContextInvalid
 Purpose = Literal["civil", "criminal", "internal"]
 Lang = Literal["ko", "en"]
 SectionName = Literal[
-    "summary", "chronology", "demands", "correspondence", "discrepancies", "evidence_statement"
+    "summary",
+    "chronology",
+    "demands",
+    "deadlines",
+    "correspondence",
+    "discrepancies",
+    "evidence_statement",
+    "custody",
 ]
 
 SECTION_NAMES: tuple[str, ...] = (
     "summary",
     "chronology",
     "demands",
+    "deadlines",
     "correspondence",
     "discrepancies",
     "evidence_statement",
+    "custody",
 )
 
 #: Section order each purpose uses when the caller does not choose: a civil court reads the
 #: story then the 증거설명서; a prosecutor wants the harm and the numbers before the letters.
+#: The deadlines follow the demands they belong to; the chain of custody closes the body, right
+#: before the exhibits it vouches for.
 DEFAULT_SECTIONS: Mapping[str, tuple[str, ...]] = {
     "civil": (
         "summary",
         "chronology",
         "demands",
+        "deadlines",
         "correspondence",
         "discrepancies",
         "evidence_statement",
+        "custody",
     ),
     "criminal": (
         "summary",
         "chronology",
         "discrepancies",
         "demands",
+        "deadlines",
         "correspondence",
         "evidence_statement",
+        "custody",
     ),
     "internal": (
         "summary",
         "demands",
+        "deadlines",
         "discrepancies",
         "chronology",
         "correspondence",
         "evidence_statement",
+        "custody",
     ),
 }
 
@@ -147,13 +167,32 @@ class Figures(TypedDict):
     baseline: str  # the source the diffs are taken against
 
 
+class LedgerSide(TypedDict):
+    rows: int  # data rows read, invalid ones included
+    keys: int  # distinct valid keys
+    total: int  # sum of the valid amounts
+    invalid_rows: int
+    duplicate_keys: int  # keys on more than one valid row
+
+
+class ReconciliationSummary(TypedDict):
+    """Exactly ``ReconcileResult.to_json()`` of the reconcile engine (what ``summary.json``
+    holds under ``summary``): one block per ledger, then the comparison."""
+
+    left: LedgerSide
+    right: LedgerSide
+    only_left: int
+    only_right: int
+    matched: int
+    mismatched: int
+    difference_total: int  # left minus right, over the keys on both sides that differ
+
+
 class Reconciliation(TypedDict):
     title: str
     left_name: str
     right_name: str
-    # JSON summary from the reconcile engine: left_rows, right_rows, keys, total, invalid_rows,
-    # duplicate_keys, only_left, only_right, matched, mismatched, difference_total
-    summary: dict[str, Any]
+    summary: ReconciliationSummary
 
 
 class DataAudit(TypedDict):
@@ -179,6 +218,43 @@ class Exhibit(TypedDict):
     path: Path  # the stored bytes; re-hashed at build time
 
 
+class Deadline(TypedDict):
+    title: str
+    kind: str  # hard | follow_up | hearing, or free text
+    due_on: str  # the last day; the period ends at its 24:00 KST
+    status: str  # met | missed | open | extended | cancelled
+    # met: days before the due day it was met (0: on the day); missed, or open and past due:
+    # days late as of the met day or the dossier's day; open and ahead: days left.
+    days: int | None
+    met_on: str  # when it was met (the response that met it), else ""
+    basis: str  # "2022-01-27 + 1개월" for a computed deadline, else ""
+    note: str
+    trace: list[str]  # one line per computation step, article first, in the dossier's language
+
+
+class CustodyEvent(TypedDict):
+    seq: int  # the event's place in the audit hash chain
+    at: dt.datetime  # tz-aware
+    kind: str  # received | viewed | downloaded | exported | included_in_dossier | ...
+    actor: str
+    detail: str
+
+
+class Custody(TypedDict):
+    label: str  # the exhibit it belongs to
+    received_on: str
+    source: str  # from whom
+    how: str  # how it was obtained
+    sha256_at_receipt: str  # as the audit trail recorded it when the file was received
+    receipt_seq: int | None  # the audit event that recorded the receipt
+    events: list[CustodyEvent]  # every custody event up to ``audit_head``, oldest first
+
+
+class AuditHead(TypedDict):
+    seq: int
+    hash: str  # hex SHA-256 of the newest audit event when the context was made
+
+
 class DossierContext(TypedDict):
     dossier_number: str
     purpose: Purpose
@@ -196,6 +272,9 @@ class DossierContext(TypedDict):
     reconciliations: list[Reconciliation]
     data_audits: list[DataAudit]
     exhibits: list[Exhibit]
+    deadlines: NotRequired[list[Deadline]]
+    custody: NotRequired[list[Custody]]
+    audit_head: NotRequired[AuditHead | None]
     signature_note: NotRequired[str]
 
 

@@ -259,6 +259,7 @@ class _View:
     def facts(self) -> list[dict[str, Any]]:
         return [_filled("fact", row) for row in self.ctx.get("facts") or []]
 
+            "audit_head": ctx.get("audit_head") or None,
     def letters(self) -> list[dict[str, Any]]:
         return [_filled("letter", row) for row in self.ctx.get("correspondence") or []]
 
@@ -284,6 +285,20 @@ class _View:
         chart = None
         if rows and others:
             chart = bar_chart(
+    def deadlines(self) -> list[dict[str, Any]]:
+        return [_filled("deadline", row) for row in self.ctx.get("deadlines") or []]
+
+    def custody(self) -> list[dict[str, Any]]:
+        """One row per exhibit in the dossier, in label order, with its exhibit's anchor."""
+        by_label = {row.get("label"): row for row in self.ctx.get("custody") or []}
+        rows = []
+        for exhibit in self.exhibits:
+            row = _filled("custody", by_label.get(exhibit["label"]) or {})
+            row.update(label=exhibit["label"], anchor=exhibit["anchor"])
+            row["matches_file"] = row["sha256_at_receipt"] == exhibit.get("sha256")
+            rows.append(row)
+        return rows
+
                 [f"{row.get('metric', '')} ({_day(row.get('reference_date'))})" for row in rows],
                 others,
                 [[(row.get("diffs") or {}).get(name) for name in others] for row in rows],
@@ -405,7 +420,12 @@ def _filled(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return filled
 
 
-_CHUNKED = {"chronology": "facts", "correspondence": "letters", "evidence_statement": "exhibits"}
+_CHUNKED = {
+    "chronology": "facts",
+    "correspondence": "letters",
+    "evidence_statement": "exhibits",
+    "custody": "custody",
+}
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -413,6 +433,25 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _render(template: str, view: _View, **values: Any) -> str:
+    "deadline": {
+        "title": "",
+        "kind": "",
+        "due_on": "",
+        "status": "open",
+        "days": None,
+        "met_on": "",
+        "basis": "",
+        "note": "",
+        "trace": [],
+    },
+    "custody": {
+        "received_on": "",
+        "source": "",
+        "how": "",
+        "sha256_at_receipt": "",
+        "receipt_seq": None,
+        "events": [],
+    },
     env = environment()
     return env.get_template(template).render(**view.globals(), **values)
 
@@ -449,6 +488,10 @@ def render_html(context: Mapping[str, Any]) -> str:
             **_section_values(view, name),
         }
         for name in view.sections
+    if name == "deadlines":
+        return {"deadlines": view.deadlines()}
+    if name == "custody":
+        return {"rows": view.custody()}
     ]
     return _render("document.html", view, parts=sections, notes=view.exhibits)
 

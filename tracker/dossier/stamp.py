@@ -10,10 +10,18 @@ WeasyPrint takes seconds.
 
 Coordinates given to ``Canvas`` are in the page's *displayed* space (origin bottom-left of the
 visible box, after ``/Rotate``), so stamps sit upright on rotated or cropped exhibit pages.
+
+A stamp never covers an exhibit: before stamping, ``fit_between_bands`` shrinks each page of a
+PDF exhibit (uniformly, centred, keeping its aspect ratio) so that a band at the top (the label)
+and one at the bottom (the footer) hold none of its content. This is done on the page's content
+stream and annotation rectangles only; the exhibit's own objects stay as they are, and the
+original file is attached unchanged. Drawing on blank areas instead would mean rasterising every
+page to find them; the scale is cheap and the same input always gives the same page.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 from collections.abc import Iterable
@@ -225,16 +233,23 @@ class Canvas:
         return f"Q q {a:g} {b:g} {c:g} {d:g} {e:.3f} {f:.3f} cm\n{body}\nQ\n".encode("ascii")
 
 
-def displayed_box(page: pikepdf.Page) -> tuple[float, float, tuple]:
-    """Displayed width and height of ``page`` and the matrix from displayed to user space."""
+def _visible_box(page: pikepdf.Page) -> tuple[float, float, float, float]:
     box = [float(v) for v in (page.obj.get("/CropBox") or page.mediabox)]
-    x0, y0, x1, y1 = (
+    return (
         min(box[0], box[2]),
         min(box[1], box[3]),
         max(box[0], box[2]),
         max(box[1], box[3]),
     )
-    rotate = int(page.obj.get("/Rotate", 0)) % 360
+
+
+def _rotation(page: pikepdf.Page) -> int:
+    # /Rotate must be a multiple of 90; anything else is read as the multiple below it
+    return int(page.obj.get("/Rotate", 0)) // 90 * 90 % 360
+
+
+def _displayed(box: tuple[float, float, float, float], rotate: int) -> tuple[float, float, tuple]:
+    x0, y0, x1, y1 = box
     width, height = x1 - x0, y1 - y0
     if rotate == 90:
         return height, width, (0, 1, -1, 0, x1, y0)
@@ -243,6 +258,140 @@ def displayed_box(page: pikepdf.Page) -> tuple[float, float, tuple]:
     if rotate == 270:
         return height, width, (0, -1, 1, 0, x0, y1)
     return width, height, (1, 0, 0, 1, x0, y0)
+
+
+def displayed_box(page: pikepdf.Page) -> tuple[float, float, tuple]:
+    """Displayed width and height of ``page`` and the matrix from displayed to user space."""
+    return _displayed(_visible_box(page), _rotation(page))
+
+
+Matrix = tuple[float, float, float, float, float, float]
+
+
+def _then(first: Matrix, second: Matrix) -> Matrix:
+    """The PDF matrix that applies ``first``, then ``second`` (row vectors, as ``cm`` does)."""
+    a, b, c, d, e, f = first
+    A, B, C, D, E, F = second  # noqa: N806 - the usual names of a PDF matrix
+    return (
+        a * A + b * C,
+        a * B + b * D,
+        c * A + d * C,
+        c * B + d * D,
+        e * A + f * C + E,
+        e * B + f * D + F,
+    )
+
+
+def _inverse(matrix: Matrix) -> Matrix:
+    a, b, c, d, e, f = matrix
+    det = a * d - b * c
+    return (d / det, -b / det, -c / det, a / det, (c * f - d * e) / det, (b * e - a * f) / det)
+
+
+def _point(matrix: Matrix, x: float, y: float) -> tuple[float, float]:
+    a, b, c, d, e, f = matrix
+    return a * x + c * y + e, b * x + d * y + f
+
+
+@dataclasses.dataclass(frozen=True)
+class Placement:
+    """Where a page's content goes on its stamped page, in displayed points."""
+
+    width: float  # of the stamped page
+    height: float
+    scale: float
+    left: float  # of the content's visible box on the stamped page
+    bottom: float
+
+
+def placement(
+    width: float,
+    height: float,
+    *,
+    top: float,
+    bottom: float,
+    minimum: tuple[float, float],
+) -> Placement:
+    """Fit a ``width`` × ``height`` page between a ``top`` and a ``bottom`` band.
+
+    The page keeps its size (an A4 page stays A4 and is shrunk, about 0.9 for bands of 29 mm)
+    unless it is well under ``minimum`` (portrait; turned for a landscape page) in a direction:
+    a receipt or a card is put unscaled, centred, on a page of that size, so that the footer
+    has room and nothing is shrunk to nothing.
+    """
+    least_w, least_h = minimum if height >= width else (minimum[1], minimum[0])
+    page_w = least_w if width < 0.9 * least_w else width
+    page_h = least_h if height < 0.9 * least_h else height
+    scale = min(1.0, page_w / width, (page_h - top - bottom) / height)
+    left = (page_w - width * scale) / 2
+    low = bottom + (page_h - top - bottom - height * scale) / 2
+    return Placement(page_w, page_h, scale, left, low)
+
+
+def fit_between_bands(
+    page: pikepdf.Page, *, top: float, bottom: float, minimum: tuple[float, float]
+) -> tuple[bytes, Placement | None]:
+    """Move ``page``'s content clear of the bands (see ``placement``).
+
+    Returns the content that must open the page (``q``, the transformation and a clip to the
+    page's old visible box, so nothing outside it shows up in the bands), to be closed by the
+    stamp's ``Q``; and where the content went (None: a page without area is left as it is).
+    """
+    box = _visible_box(page)
+    rotate = _rotation(page)
+    width, height, to_user = _displayed(box, rotate)
+    if width <= 0 or height <= 0:
+        return b"q\n", None
+    where = placement(width, height, top=top, bottom=bottom, minimum=minimum)
+    # The new visible box keeps the old origin and rotation: only its size may grow.
+    x0, y0 = box[0], box[1]
+    turned = rotate in (90, 270)
+    new_box = (
+        x0,
+        y0,
+        x0 + (where.height if turned else where.width),
+        y0 + (where.width if turned else where.height),
+    )
+    _w, _h, new_to_user = _displayed(new_box, rotate)
+    move = (where.scale, 0.0, 0.0, where.scale, where.left, where.bottom)
+    # old user space -> old displayed -> new displayed -> new user space
+    matrix = _then(_then(_inverse(to_user), move), new_to_user)
+    rounded = [round(v, 4) for v in new_box]
+    page.obj.MediaBox = Array(rounded)
+    page.obj.CropBox = Array(rounded)
+    for name in ("/BleedBox", "/TrimBox", "/ArtBox"):
+        if name in page.obj:
+            page.obj[name] = Array([round(v, 4) for v in _moved_rect(matrix, page.obj[name])])
+    _move_annotations(page, matrix)
+    a, b, c, d, e, f = matrix
+    clip = f"{box[0]:.4f} {box[1]:.4f} {box[2] - box[0]:.4f} {box[3] - box[1]:.4f} re W n"
+    opening = f"q {a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.4f} {f:.4f} cm {clip}\n"
+    return opening.encode("ascii"), where
+
+
+def _moved_rect(matrix: Matrix, rect: Iterable) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in rect)
+    corners = [_point(matrix, x, y) for x, y in ((x0, y0), (x1, y0), (x0, y1), (x1, y1))]
+    xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _move_annotations(page: pikepdf.Page, matrix: Matrix) -> None:
+    """Links, notes and form fields follow the content they sit on (their appearance is drawn
+    to fit their rectangle, so it shrinks with it)."""
+    for annot in page.obj.get("/Annots") or ():
+        if not isinstance(annot, Dictionary):
+            continue
+        rect = annot.get("/Rect")
+        if isinstance(rect, Array) and len(rect) == 4:
+            annot.Rect = Array([round(v, 4) for v in _moved_rect(matrix, rect)])
+        quads = annot.get("/QuadPoints")
+        if isinstance(quads, Array) and len(quads) % 2 == 0:
+            values = [float(v) for v in quads]
+            moved: list[float] = []
+            for i in range(0, len(values), 2):
+                moved.extend(round(v, 4) for v in _point(matrix, values[i], values[i + 1]))
+            annot.QuadPoints = Array(moved)
 
 
 def apply(

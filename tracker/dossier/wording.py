@@ -42,8 +42,14 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "cover.pages": "전체 쪽수",
         "cover.integrity": (
             "첨부된 증거 원본 파일과 해시 목록(manifest.json)이 이 PDF 안에 함께 들어 있습니다. "
-            "각 파일의 SHA-256 값을 {statement}의 값과 대조하면 접수 이후 변경되지 않았음을 "
-            "확인할 수 있습니다."
+            "각 파일의 SHA-256 값을 {statement}의 값과 대조하면 이 PDF를 만든 뒤 바뀌지 "
+            "않았음을 확인할 수 있습니다."
+        ),
+        "cover.integrity_custody": (
+            "첨부된 증거 원본 파일과 해시 목록(manifest.json)이 이 PDF 안에 함께 들어 있습니다. "
+            "각 파일의 SHA-256 값을 {custody}에 적힌 접수 시 값(서버 감사 기록의 값)과 대조하면 "
+            "접수 이후 변경되지 않았음을 확인할 수 있습니다. 서버에서 “tracker dossier verify”를 "
+            "실행하면 이 PDF와 아래 감사 기록 끝을 감사 기록 체인과 대조합니다."
         ),
         "cover.unsigned": "이 PDF는 전자서명되지 않은 사본입니다.",
         "purpose.civil": "민사",
@@ -117,6 +123,66 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "recon.chart": "대사 결과 (건수)",
         "audit.title": "제출 자료 감사",
         "audit.profile": "기준",
+        "recon.rows": "행 수",
+        "recon.keys": "유효 키 수",
+        "recon.total": "금액 합계 (원)",
+        "recon.difference_note": (
+            "차이 합계는 두 자료에 모두 있으나 금액이 다른 키에 대하여 {left} 금액에서 {right} "
+            "금액을 뺀 값의 합계입니다."
+        ),
+        "section.deadlines": "기한 준수 현황",
+        "section.custody": "증거 보관 이력",
+        "dl.rule": "모든 기한은 말일 24:00(한국 표준시)에 끝납니다(민법 제159조).",
+        "dl.none": "기록된 기한이 없습니다.",
+        "dl.kind": "구분",
+        "dl.due_on": "기한",
+        "dl.due_value": "{day} 24:00 (KST)",
+        "dl.basis": "산정 기초",
+        "dl.result": "결과",
+        "dl.met_on": "이행일",
+        "dl.note": "비고",
+        "dl.trace": "계산 근거",
+        "dl.fixed": "정해진 날짜의 기한이므로 계산 과정이 없습니다.",
+        "dl.met": "기한 내 이행",
+        "dl.met_early": "기한 내 이행 (기한 {n}일 전)",
+        "dl.met_early_one": "기한 내 이행 (기한 {n}일 전)",
+        "dl.met_on_day": "기한 당일 이행",
+        "dl.met_late": "기한 후 이행 ({n}일 늦음)",
+        "dl.met_late_one": "기한 후 이행 ({n}일 늦음)",
+        "dl.missed": "기한 도과",
+        "dl.missed_days": "기한 도과 ({n}일 경과, 작성일 기준)",
+        "dl.missed_days_one": "기한 도과 ({n}일 경과, 작성일 기준)",
+        "dl.overdue": "기한 경과, 미처리 ({n}일 경과, 작성일 기준)",
+        "dl.overdue_one": "기한 경과, 미처리 ({n}일 경과, 작성일 기준)",
+        "dl.due_today": "오늘 마감",
+        "dl.left": "진행 중 ({n}일 남음)",
+        "dl.left_one": "진행 중 ({n}일 남음)",
+        "dl.cancelled": "취소됨",
+        "custody.intro": (
+            "접수 시 SHA-256은 파일이 들어올 때 서버의 감사 기록(해시 체인)에 남은 값입니다. 이 "
+            "PDF에 첨부된 파일의 SHA-256이 이 값과 같으면 접수 이후 바뀌지 않은 것입니다. 보관 "
+            "이력은 이 자료집을 만든 시점까지의 기록이며, 번호(#)는 감사 기록의 순번입니다."
+        ),
+        "custody.head": (
+            "작성 시점의 감사 기록 끝: 제{seq}번, SHA-256 {hash}. 서버에서 "
+            "“tracker dossier verify”로 이 기록이 체인에 그대로 있는지 확인할 수 있습니다."
+        ),
+        "custody.no_head": "감사 기록의 끝이 주어지지 않아 체인과 대조할 수 없습니다.",
+        "custody.none": "보관 이력을 적을 증거가 없습니다.",
+        "custody.label": "증거번호",
+        "custody.receipt": "접수",
+        "custody.received_on": "접수일 {day}",
+        "custody.source": "제공 {name}",
+        "custody.how": "방법 {how}",
+        "custody.sha": "접수 시 SHA-256",
+        "custody.recorded_as": "감사 기록 #{seq}",
+        "custody.matches": "첨부 파일과 일치",
+        "custody.differs": "첨부 파일과 다름",
+        "custody.not_recorded": "접수 기록 없음",
+        "custody.events": "보관 이력 (작성 시점까지)",
+        "custody.no_events": "기록 없음",
+        "cover.audit_head": "감사 기록 끝",
+        "cover.audit_head_value": "제{seq}번 · {hash}",
         "audit.rows": "전체 행",
         "audit.usable_rows": "사용 가능 행",
         "audit.missing": "누락",
@@ -227,7 +293,14 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "cover.integrity": (
             "The original exhibit files and a hash list (manifest.json) are attached inside this "
             "PDF. Comparing each file's SHA-256 with the {statement} shows that it has not "
-            "changed since it was received."
+            "changed since this PDF was made."
+        ),
+        "cover.integrity_custody": (
+            "The original exhibit files and a hash list (manifest.json) are attached inside this "
+            "PDF. Comparing each file's SHA-256 with its SHA-256 at receipt in the {custody} "
+            "(copied from the server's audit trail) shows that it has not changed since it was "
+            "received. On the server, “tracker dossier verify” checks this PDF and the audit "
+            "trail head below against the audit chain."
         ),
         "cover.unsigned": "This PDF is an unsigned copy.",
         "purpose.civil": "Civil",
@@ -302,6 +375,70 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "audit.title": "Audits of delivered data",
         "audit.profile": "Profile",
         "audit.rows": "Rows",
+        "recon.rows": "Rows",
+        "recon.keys": "Valid keys",
+        "recon.total": "Total amount (KRW)",
+        "recon.difference_note": (
+            "The total difference adds up, over the keys found in both files with different "
+            "amounts, the amount in {left} minus the amount in {right}."
+        ),
+        "section.deadlines": "Deadlines",
+        "section.custody": "Chain of custody",
+        "dl.rule": (
+            "Each deadline ends at 24:00 Korea Standard Time on its last day (Korean Civil Act, "
+            "Art. 159)."
+        ),
+        "dl.none": "No deadline recorded.",
+        "dl.kind": "Type",
+        "dl.due_on": "Due",
+        "dl.due_value": "{day}, 24:00 KST",
+        "dl.basis": "Computed from",
+        "dl.result": "Result",
+        "dl.met_on": "Met on",
+        "dl.note": "Note",
+        "dl.trace": "How it was computed",
+        "dl.fixed": "A fixed date: nothing was computed.",
+        "dl.met": "Met",
+        "dl.met_early": "Met ({n} days early)",
+        "dl.met_early_one": "Met (1 day early)",
+        "dl.met_on_day": "Met on the due day",
+        "dl.met_late": "Met late ({n} days late)",
+        "dl.met_late_one": "Met late (1 day late)",
+        "dl.missed": "Missed",
+        "dl.missed_days": "Missed ({n} days late as of this dossier)",
+        "dl.missed_days_one": "Missed (1 day late as of this dossier)",
+        "dl.overdue": "Overdue, still open ({n} days late as of this dossier)",
+        "dl.overdue_one": "Overdue, still open (1 day late as of this dossier)",
+        "dl.due_today": "Due today",
+        "dl.left": "Open ({n} days left)",
+        "dl.left_one": "Open (1 day left)",
+        "dl.cancelled": "Cancelled",
+        "custody.intro": (
+            "The SHA-256 at receipt is the value the server's audit trail (a hash chain) recorded "
+            "when the file came in. A file attached to this PDF with the same SHA-256 has not "
+            "changed since. The history runs up to the moment this dossier was made; each # is "
+            "the event's number in the audit trail."
+        ),
+        "custody.head": (
+            "Audit trail at the time of this dossier: event #{seq}, SHA-256 {hash}. On the "
+            "server, “tracker dossier verify” checks that this event is still in the chain."
+        ),
+        "custody.no_head": "No audit chain head was given, so this cannot be tied to the chain.",
+        "custody.none": "No exhibits to give a custody history for.",
+        "custody.label": "Exhibit",
+        "custody.receipt": "Received",
+        "custody.received_on": "on {day}",
+        "custody.source": "from {name}",
+        "custody.how": "by {how}",
+        "custody.sha": "SHA-256 at receipt",
+        "custody.recorded_as": "audit event #{seq}",
+        "custody.matches": "matches the attached file",
+        "custody.differs": "differs from the attached file",
+        "custody.not_recorded": "no receipt recorded",
+        "custody.events": "Custody events (up to this dossier)",
+        "custody.no_events": "none recorded",
+        "cover.audit_head": "Audit trail head",
+        "cover.audit_head_value": "event #{seq} · {hash}",
         "audit.usable_rows": "Usable rows",
         "audit.missing": "Missing",
         "audit.invalid": "Invalid",
@@ -410,6 +547,19 @@ _TERMS: Mapping[str, Mapping[str, tuple[str, str]]] = {
     "kind": {
         "letter": ("공문", "Letter"),
         "email": ("이메일", "Email"),
+    "deadline_kind": {
+        "hard": ("기한", "Deadline"),
+        "follow_up": ("후속 조치", "Follow-up"),
+        "hearing": ("기일", "Hearing"),
+    },
+    "custody": {
+        "received": ("접수", "Received"),
+        "viewed": ("열람", "Viewed"),
+        "downloaded": ("내려받음", "Downloaded"),
+        "exported": ("반출", "Exported"),
+        "included_in_dossier": ("자료집에 포함", "Included in a dossier"),
+        "integrity_verified": ("무결성 확인", "Integrity checked"),
+    },
         "meeting": ("회의", "Meeting"),
         "call": ("전화", "Call"),
         "phone": ("전화", "Call"),

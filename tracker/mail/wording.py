@@ -8,7 +8,9 @@ plural forms and word order stay in Python, where they are tested.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from ..domain.calendar import format_day
 
@@ -143,3 +145,11 @@ def status_phrase(days_left: int, lang: str) -> str:
         return "due today"
     late = -days_left
     return f"{late} day overdue" if late == 1 else f"{late} days overdue"
+
+
+def trace_lines(steps: Iterable[Mapping[str, Any]], lang: str) -> tuple[str, ...]:
+    """A deadline's computation trace (the steps ``Deadline.trace`` stores) as lines in the
+    reader's language, each led by its article: ``민법 제161조: …``. The reminder mail, the
+    calendar entry and the dossier all print these same lines."""
+    key = "ko" if norm_lang(lang) == "ko" else "en"
+    return tuple(f"{step.get('article', '')}: {step.get(key, '')}" for step in steps)

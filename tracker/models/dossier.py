@@ -38,5 +38,9 @@ class Dossier(SQLModel, table=True):
     signed_locally: bool = True
     exhibits: str = Field(default="[]")  # [{evidence_id, label, sha256, start_page}]
     snapshot: str = Field(default="{}")  # the context the PDF was built from (paths removed)
+    # The audit chain's newest event when the context was read (printed on the cover), so
+    # `dossier verify` can say whether the chain still holds it with the same hash.
+    audit_seq: int | None = None
+    audit_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

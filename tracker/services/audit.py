@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,30 @@ def _stored_events(session: Session, batch: int = 2000) -> Iterator[ChainedEvent
 def verify(session: Session) -> tuple[int, ChainBreak | None]:
     """Check the whole chain: count of intact events, and the first break if any."""
     return walk_chain(_stored_events(session))
+
+
+def head(session: Session) -> AuditEvent | None:
+    """The chain's newest event (None for an empty chain)."""
+    return session.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+
+
+def holds(session: Session, seq: int, digest: str) -> dict[str, Any]:
+    """Does the chain still hold event ``seq`` with hash ``digest``, every link up to it
+    intact? What a document that printed this head (a dossier) is tied to."""
+    kept = session.exec(select(AuditEvent).where(AuditEvent.seq == seq)).first()
+    # Stop at the head: what came after it does not change what the document was tied to.
+    checked, broken = walk_chain(takewhile(lambda e: e.seq <= seq, _stored_events(session)))
+    intact = broken is None and checked == seq
+    report = {
+        "seq": seq,
+        "hash": digest,
+        "in_chain": kept is not None,
+        "hash_matches": kept is not None and kept.hash == digest,
+        "chain_intact": intact,
+        "problem": broken.describe() if broken else None,
+    }
+    report["ok"] = report["hash_matches"] and intact
+    return report
 
 
 # -- the anchor: the chain's head, kept outside the database ---------------------------------------

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, func, select
 from ..domain.calendar import format_day, kst_today
 from ..domain.exhibit_labels import sorted_labels
 from ..errors import NotFound, ValidationFailed
+from ..mail.wording import trace_lines
 from ..models import (
     Analysis,
     Dossier,
@@ -26,12 +27,13 @@ from ..models import (
     EvidenceLink,
     Matter,
     Party,
+    Response,
     User,
     utcnow,
 )
 from ..models.enums import OPEN_ITEM_STATUSES, Role
 from ..vault.backend import VaultBackend
-from . import access, audit, demands, evidence, jobstate, records
+from . import access, audit, deadlines, demands, evidence, jobstate, records
 from .checks import N_
 from .discrepancies import matrix
 
@@ -157,6 +159,146 @@ def _fact_date(fact, lang: str) -> str:
         return fact.occurred_on.strftime("%Y-%m")
     text = format_day(fact.occurred_on, lang)
     return text + (" 경" if fact.precision == "about" and lang == "ko" else "")
+
+
+# How a receipt or custody event is described in the dossier. The audit trail stores codes and
+# English purposes ("upload", "dossier D-…"); the dossier prints them in its own language.
+CUSTODY_WORDS = {
+    "ko": {
+        "upload": "업로드",
+        "email attachment": "이메일 첨부",
+        "again": "같은 파일을 다시 받음: {name}",
+        "dossier": "자료집 {number}",
+        "exported": "자료집 {number} 내려받음",
+        "ok": "해시 일치",
+        "tampered": "해시 불일치(변조)",
+        "missing": "파일 없음",
+        "period": "{start}부터 {period}",
+        "period_midnight": "{start} 00:00부터 {period}",
+    },
+    "en": {
+        "upload": "upload",
+        "email attachment": "email attachment",
+        "again": "the same file received again: {name}",
+        "dossier": "dossier {number}",
+        "exported": "dossier {number} downloaded",
+        "ok": "hash matches",
+        "tampered": "hash differs (tampered)",
+        "missing": "file missing",
+        "period": "{period} from {start}",
+        "period_midnight": "{period} from {start} 00:00",
+    },
+}
+
+
+def _custody_word(lang: str, key: str, **values) -> str:
+    return CUSTODY_WORDS.get(lang, CUSTODY_WORDS["ko"])[key].format(**values)
+
+
+def _how(lang: str, text: str) -> str:
+    words = CUSTODY_WORDS.get(lang, CUSTODY_WORDS["ko"])
+    return words.get(text, text) if text in ("upload", "email attachment") else text
+
+
+def _event_detail(lang: str, kind: str, after: dict) -> str:
+    purpose = str(after.get("purpose") or "")
+    if kind == "received":
+        if after.get("again"):
+            return _custody_word(lang, "again", name=after.get("filename", ""))
+        return _how(lang, purpose)
+    if kind == "included_in_dossier" and purpose.startswith("dossier "):
+        return _custody_word(lang, "dossier", number=purpose.removeprefix("dossier "))
+    if kind == "exported" and purpose.startswith("dossier ") and purpose.endswith(" downloaded"):
+        number = purpose.removeprefix("dossier ").removesuffix(" downloaded")
+        return _custody_word(lang, "exported", number=number)
+    if kind == "integrity_verified" and after.get("result") in ("ok", "tampered", "missing"):
+        return _custody_word(lang, after["result"])
+    return purpose
+
+
+def _custody_of(
+    session: Session, e: Evidence, label: str, parties: dict, lang: str, up_to: int
+) -> dict[str, Any]:
+    """The exhibit's receipt and custody events as the audit trail holds them, up to the
+    chain's event ``up_to`` (the head this dossier prints)."""
+    events, receipt = [], None
+    for event in evidence.custody_timeline(session, e.id):
+        if event.seq > up_to or not event.action.startswith("custody."):
+            continue
+        after = json.loads(event.after or "null") or {}
+        kind = event.action.removeprefix("custody.")
+        if kind == "received" and receipt is None:
+            receipt = (event, after)
+        events.append(
+            {
+                "seq": event.seq,
+                "at": event.at,
+                "kind": kind,
+                "actor": event.actor,
+                "detail": _event_detail(lang, kind, after),
+            }
+        )
+    source = parties[e.source_party_id].name if e.source_party_id in parties else ""
+    if e.source_person:
+        source = f"{source} ({e.source_person})" if source else e.source_person
+    how = e.obtained_how or (_how(lang, str(receipt[1].get("purpose") or "")) if receipt else "")
+    received_on = e.received_on or (receipt[0].at if receipt else None)
+    return {
+        "label": label,
+        "received_on": format_day(received_on, lang) if received_on else "",
+        "source": source,
+        "how": _how(lang, how),
+        "sha256_at_receipt": str(receipt[1].get("sha256") or "") if receipt else "",
+        "receipt_seq": receipt[0].seq if receipt else None,
+        "events": events,
+    }
+
+
+def _deadline_rows(
+    session: Session, matter_id: int, lang: str, today: date, date_from, date_to
+) -> list[dict[str, Any]]:
+    """Every deadline with its result in days and its 민법 trace in the dossier's language."""
+    rows = []
+    for d in deadlines.of_matter(session, matter_id):
+        if not _in_range(d.due_on, date_from, date_to):
+            continue
+        met_on = None
+        if d.met_by_response_id:
+            response = session.get(Response, d.met_by_response_id)
+            met_on = response.received_on if response else None
+        elif d.met_by_evidence_id:
+            exhibit = session.get(Evidence, d.met_by_evidence_id)
+            met_on = exhibit.received_on if exhibit else None
+        if d.status == "met":
+            days = (met_on - d.due_on).days if met_on else None
+        elif d.status == "cancelled":
+            days = None
+        elif d.status == "missed":
+            days = max((today - d.due_on).days, 0) or None
+        else:  # open or extended: late (positive) or left (negative) as of the dossier's day
+            days = (today - d.due_on).days
+        basis = ""
+        if d.trigger_on and d.period:
+            basis = _custody_word(
+                lang,
+                "period_midnight" if d.from_midnight else "period",
+                start=format_day(d.trigger_on, lang),
+                period=deadlines.period_text(d, lang),
+            )
+        rows.append(
+            {
+                "title": d.title,
+                "kind": d.kind,
+                "due_on": format_day(d.due_on, lang),
+                "status": d.status,
+                "days": days,
+                "met_on": format_day(met_on, lang) if met_on else "",
+                "basis": basis,
+                "note": d.status_note or d.notes,
+                "trace": list(trace_lines(deadlines.trace_of(d), lang)),
+            }
+        )
+    return rows
 
 
 def build_context(
@@ -352,6 +494,13 @@ def build_context(
         )
     context = {
         "dossier_number": number,
+    # Read the head first: every custody event printed is at or before it, so what the cover
+    # names is what the custody table shows, whatever is appended meanwhile.
+    head = audit.head(session)
+    custody = [
+        _custody_of(session, e, labels[e.id], parties, lang, head.seq if head else 0)
+        for e in chosen
+    ]
         "purpose": purpose,
         "lang": lang,
         "generated_at": generated_at,
@@ -392,6 +541,9 @@ def build_context(
         "exhibits": exhibits,
     }
     if sections:
+        "deadlines": _deadline_rows(session, matter.id, lang, today, date_from, date_to),
+        "custody": custody,
+        "audit_head": {"seq": head.seq, "hash": head.hash} if head else None,
         context["sections"] = list(sections)
     return context
 
@@ -576,6 +728,8 @@ def _build(job, engine: Engine, vault: VaultBackend, settings, dossier_id: int, 
         row.sha256, row.size, row.page_count = stored.sha256, stored.size, result.page_count
         row.signed_locally = signer_config(settings).is_local if sign else False
         row.exhibits = json.dumps(inside, ensure_ascii=False)
+        head = context.get("audit_head") or {}
+        row.audit_seq, row.audit_hash = head.get("seq"), head.get("hash")
         row.snapshot = json.dumps(snapshot, ensure_ascii=False, default=str)
         row.status, row.progress, row.finished_at = "done", 100, utcnow()
         s.add(row)
@@ -698,7 +852,12 @@ def verify_file(session: Session, pdf_bytes: bytes, settings) -> dict[str, Any]:
         ),
         "signature": signature,
     }
-    report["ok"] = bool(row) and bool(signature.get("ok"))
+    tied = report["audit"] is None or report["audit"]["ok"]
+    report["ok"] = bool(row) and bool(signature.get("ok")) and tied
+        # The audit chain head the dossier printed: still in the chain, with the same hash?
+        "audit": audit.holds(session, row.audit_seq, row.audit_hash)
+        if row is not None and row.audit_seq
+        else None,
     return report
 
 

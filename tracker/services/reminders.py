@@ -22,6 +22,7 @@ from ..domain.calendar import kst_today
 from ..mail.digest import render_digest
 from ..mail.model import Digest, DigestItem, SmtpSettings
 from ..mail.sender import send, validate_address
+from ..mail.wording import trace_lines
 from ..models import Deadline, DeadlineWatcher, Matter, Reminder, User
 from .deadlines import OPEN_STATUSES, schedule_of, trace_of
 
@@ -276,10 +277,7 @@ def _item(
         slot=slot.split(":", 1)[1],
         url=url_for_deadline(deadline),
         owner_name=owner.name if owner else "",
-        trace=tuple(
-            f"{step.get('article', '')}: {step.get('ko' if lang == 'ko' else 'en', '')}"
-            for step in trace_of(deadline)
-        ),
+        trace=trace_lines(trace_of(deadline), lang),
         sequence=deadline.sequence,
     )
 

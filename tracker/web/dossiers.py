@@ -31,9 +31,11 @@ SECTIONS = (
     "summary",
     "chronology",
     "demands",
+    "deadlines",
     "correspondence",
     "discrepancies",
     "evidence_statement",
+    "custody",
 )
 
 
