@@ -31,7 +31,7 @@ def texts(civil_build, tmp_path_factory):
 
 def test_korean_text_survives_extraction(texts):
     everything = "\n".join(texts)
-    assert "서울사랑상품권 판매대행사 변경에 따른 데이터 이관·정산 분쟁" in everything
+    assert "서울사랑상품권 판매대행 업무 이관·정산 분쟁" in everything
     assert "영업기밀" in everything
     assert "한국간편결제진흥원" in everything
     assert "갑 제1호증" in everything
@@ -43,7 +43,7 @@ def test_every_page_has_footer_with_x_of_y(civil_build, texts):
     for number, text in enumerate(texts, start=1):
         assert f"{number} / {total}쪽" in text, f"page {number}"
         assert "D-2022-법무-001-0001" in text
-        assert "작성 2022-03-03 10:30 KST" in text  # 01:30 UTC shown in KST
+        assert "작성 2022. 3. 3. 10:30" in text  # 01:30 UTC shown in KST, court style
         assert "대외비" in text
 
 
@@ -85,7 +85,7 @@ def test_evidence_statement_lists_start_pages_and_hashes(civil_build, civil_cont
 def test_exhibits_in_label_order_with_label_on_first_page(civil_build, texts):
     starts = civil_build.exhibit_start_pages
     order = sorted(starts, key=starts.get)
-    assert order[:5] == ["갑 제1호증", "갑 제2호증", "갑 제3호증", "갑 제3호증의 1", "갑 제4호증"]
+    assert order[:5] == ["갑 제1호증", "갑 제2호증", "갑 제3호증의 1", "갑 제3호증의 2", "갑 제4호증"]
     assert order[-1] == "갑 제9호증"
     for label, page in starts.items():
         first_lines = "\n".join(texts[page - 1].splitlines()[:6])
@@ -93,7 +93,7 @@ def test_exhibits_in_label_order_with_label_on_first_page(civil_build, texts):
 
 
 def test_non_printable_exhibit_gets_description_page(civil_build, civil_context, texts):
-    hwp = next(e for e in civil_context["exhibits"] if e["media_type"] == "application/x-hwp")
+    hwp = next(e for e in civil_context["exhibits"] if e["media_type"] == "application/zip")
     page = texts[civil_build.exhibit_start_pages[hwp["label"]] - 1]
     assert "원본 파일을 이 PDF에 첨부하였습니다" in page
     assert hwp["sha256"] in page.replace(" ", "")

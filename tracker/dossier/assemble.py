@@ -279,7 +279,8 @@ def assemble(
             return str(anchors[target][0] + 1)
         return labels["empty"]
 
-    generated = labels["footer.generated"].format(when=kst_text(context["generated_at"]))
+    when = kst_text(context["generated_at"], context["purpose"], context["lang"])
+    generated = labels["footer.generated"].format(when=when)
     left_text = f"{context['dossier_number']}  ·  {generated}"
     confidentiality = context["confidentiality"]
     digits = "0123456789" + labels["empty"]

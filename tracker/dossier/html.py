@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2 import FileSystemLoader, StrictUndefined, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -31,9 +31,13 @@ from .chart import bar_chart
 from .context import check_context, sections_of
 from .fetcher import TEMPLATE_DIR
 from .glyphs import printable
+from .typeset import keep_words
 from .wording import (
     audit_field,
     audit_profile,
+    dossier_amount,
+    dossier_date,
+    dossier_moment,
     filing_date,
     labels_for,
     sides,
@@ -76,7 +80,8 @@ def _environment() -> SandboxedEnvironment:
     )
     env.filters["num"] = _number
     env.filters["signed"] = _signed
-    env.filters["day"] = _day
+    env.filters["day"] = _day_filter
+    env.filters["amount"] = _amount_filter
     env.filters["sha_lines"] = _sha_lines
     return env
 
@@ -109,14 +114,22 @@ def _signed(value: Any) -> str:
     return str(value)
 
 
-def _day(value: Any) -> str:
+def _day(value: Any, purpose: str | None = None, lang: str | None = None) -> str:
     if value is None or value == "":
         return "—"
-    if isinstance(value, dt.datetime):
-        return value.astimezone(KST).strftime("%Y-%m-%d %H:%M") if value.tzinfo else str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+    return dossier_date(value, purpose, lang)
+
+
+@pass_context
+def _day_filter(context: Any, value: Any) -> str:
+    """``{{ d|day }}``: court style (2021. 12. 3.) in a civil or criminal Korean dossier."""
+    return _day(value, context.get("purpose"), context.get("lang"))
+
+
+@pass_context
+def _amount_filter(context: Any, value: Any, unit: str | None = "KRW") -> str:
+    """``{{ n|amount }}``: 1,234,500원 in a civil or criminal Korean dossier."""
+    return dossier_amount(value, unit, context.get("purpose"), context.get("lang"))
 
 
 def _sha_lines(value: str) -> Markup:
@@ -125,8 +138,8 @@ def _sha_lines(value: str) -> Markup:
     return Markup("<br>").join(text[i : i + 32] for i in range(0, len(text), 32))
 
 
-def kst_text(moment: dt.datetime) -> str:
-    return moment.astimezone(KST).strftime("%Y-%m-%d %H:%M KST")
+def kst_text(moment: dt.datetime, purpose: str | None = None, lang: str | None = None) -> str:
+    return dossier_moment(moment, purpose, lang)
 
 
 def label_sort_key(label: str) -> tuple:
@@ -244,8 +257,9 @@ class _View:
             "dossier_number": ctx["dossier_number"],
             "prepared_by": ctx["prepared_by"],
             "confidentiality": ctx["confidentiality"],
-            "generated_kst": kst_text(ctx["generated_at"]),
+            "generated_kst": kst_text(ctx["generated_at"], self.purpose, self.lang),
             "signature_note": ctx.get("signature_note") or self.text("cover.unsigned"),
+            "audit_head": ctx.get("audit_head") or None,
             "matter": {key: matter.get(key) or "" for key in _MATTER_KEYS},
             "parties": [_filled("party", p) for p in ctx.get("parties") or []],
             "sections": self.sections,
@@ -259,7 +273,6 @@ class _View:
     def facts(self) -> list[dict[str, Any]]:
         return [_filled("fact", row) for row in self.ctx.get("facts") or []]
 
-            "audit_head": ctx.get("audit_head") or None,
     def letters(self) -> list[dict[str, Any]]:
         return [_filled("letter", row) for row in self.ctx.get("correspondence") or []]
 
@@ -272,19 +285,6 @@ class _View:
             demands.append(demand)
         return demands
 
-    def discrepancies(self) -> dict[str, Any]:
-        figures = self.ctx.get("figures") or {}
-        rows = list(figures.get("rows") or [])
-        baseline = figures.get("baseline") or ""
-        sources: list[str] = []
-        for row in rows:
-            for name in (row.get("values") or {}).keys():
-                if name not in sources:
-                    sources.append(name)
-        others = [name for name in sources if name != baseline]
-        chart = None
-        if rows and others:
-            chart = bar_chart(
     def deadlines(self) -> list[dict[str, Any]]:
         return [_filled("deadline", row) for row in self.ctx.get("deadlines") or []]
 
@@ -299,7 +299,24 @@ class _View:
             rows.append(row)
         return rows
 
-                [f"{row.get('metric', '')} ({_day(row.get('reference_date'))})" for row in rows],
+    def discrepancies(self) -> dict[str, Any]:
+        figures = self.ctx.get("figures") or {}
+        rows = list(figures.get("rows") or [])
+        baseline = figures.get("baseline") or ""
+        sources: list[str] = []
+        for row in rows:
+            for name in (row.get("values") or {}).keys():
+                if name not in sources:
+                    sources.append(name)
+        others = [name for name in sources if name != baseline]
+        chart = None
+        if rows and others:
+            chart = bar_chart(
+                [
+                    f"{row.get('metric', '')} "
+                    f"({_day(row.get('reference_date'), self.purpose, self.lang)})"
+                    for row in rows
+                ],
                 others,
                 [[(row.get("diffs") or {}).get(name) for name in others] for row in rows],
                 title=self.text("figures.chart"),
@@ -342,6 +359,8 @@ class _View:
             "reconciliations": reconciliations,
             "recon_chart": recon_chart,
             "audits": [_filled("audit", a) for a in self.ctx.get("data_audits") or []],
+            # All figures in won: one "(단위: 원)" above the table instead of 원 in every cell.
+            "money": all((row.get("unit") or "KRW") == "KRW" for row in rows),
         }
 
 
@@ -409,6 +428,25 @@ _ROW_KEYS: dict[str, dict[str, Any]] = {
         "pixels": None,
     },
     "reconciliation": {"title": "", "left_name": "", "right_name": "", "summary": {}},
+    "deadline": {
+        "title": "",
+        "kind": "",
+        "due_on": "",
+        "status": "open",
+        "days": None,
+        "met_on": "",
+        "basis": "",
+        "note": "",
+        "trace": [],
+    },
+    "custody": {
+        "received_on": "",
+        "source": "",
+        "how": "",
+        "sha256_at_receipt": "",
+        "receipt_seq": None,
+        "events": [],
+    },
     "audit": {"title": "", "profile": "", "rows": None, "usable_rows": None},
 }
 
@@ -433,27 +471,10 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _render(template: str, view: _View, **values: Any) -> str:
-    "deadline": {
-        "title": "",
-        "kind": "",
-        "due_on": "",
-        "status": "open",
-        "days": None,
-        "met_on": "",
-        "basis": "",
-        "note": "",
-        "trace": [],
-    },
-    "custody": {
-        "received_on": "",
-        "source": "",
-        "how": "",
-        "sha256_at_receipt": "",
-        "receipt_seq": None,
-        "events": [],
-    },
     env = environment()
-    return env.get_template(template).render(**view.globals(), **values)
+    # Korean words never break inside (see typeset.py); done on the output so that every
+    # template's text, fixed wording and user text alike, is covered.
+    return keep_words(env.get_template(template).render(**view.globals(), **values))
 
 
 def _section_values(view: _View, name: str) -> dict[str, Any]:
@@ -467,6 +488,10 @@ def _section_values(view: _View, name: str) -> dict[str, Any]:
         return {"demands": view.demands()}
     if name == "discrepancies":
         return view.discrepancies()
+    if name == "deadlines":
+        return {"deadlines": view.deadlines()}
+    if name == "custody":
+        return {"rows": view.custody()}
     return {}
 
 
@@ -488,10 +513,6 @@ def render_html(context: Mapping[str, Any]) -> str:
             **_section_values(view, name),
         }
         for name in view.sections
-    if name == "deadlines":
-        return {"deadlines": view.deadlines()}
-    if name == "custody":
-        return {"rows": view.custody()}
     ]
     return _render("document.html", view, parts=sections, notes=view.exhibits)
 

@@ -7,6 +7,7 @@ statuses, directions and kinds are translated by ``term``; anything else is prin
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 
 LABELS: Mapping[str, Mapping[str, str]] = {
@@ -108,6 +109,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "figures.diff": "차이",
         "figures.chart": "기준 대비 차이",
         "figures.none": "비교할 수치가 없습니다.",
+        "figures.unit_krw": "(단위: 원)",
         "recon.title": "대사(對査) 결과",
         "recon.left_rows": "{name} 행 수",
         "recon.right_rows": "{name} 행 수",
@@ -121,8 +123,6 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "recon.duplicate_keys": "중복 키",
         "recon.difference_total": "차이 합계",
         "recon.chart": "대사 결과 (건수)",
-        "audit.title": "제출 자료 감사",
-        "audit.profile": "기준",
         "recon.rows": "행 수",
         "recon.keys": "유효 키 수",
         "recon.total": "금액 합계 (원)",
@@ -183,6 +183,8 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "custody.no_events": "기록 없음",
         "cover.audit_head": "감사 기록 끝",
         "cover.audit_head_value": "제{seq}번 · {hash}",
+        "audit.title": "제출 자료 감사",
+        "audit.profile": "기준",
         "audit.rows": "전체 행",
         "audit.usable_rows": "사용 가능 행",
         "audit.missing": "누락",
@@ -359,6 +361,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "figures.diff": "Difference",
         "figures.chart": "Difference from the baseline",
         "figures.none": "No figures to compare.",
+        "figures.unit_krw": "(amounts in KRW)",
         "recon.title": "Reconciliations",
         "recon.left_rows": "Rows in {name}",
         "recon.right_rows": "Rows in {name}",
@@ -372,9 +375,6 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "recon.duplicate_keys": "Duplicate keys",
         "recon.difference_total": "Total difference",
         "recon.chart": "Reconciliation results (rows)",
-        "audit.title": "Audits of delivered data",
-        "audit.profile": "Profile",
-        "audit.rows": "Rows",
         "recon.rows": "Rows",
         "recon.keys": "Valid keys",
         "recon.total": "Total amount (KRW)",
@@ -439,6 +439,9 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "custody.no_events": "none recorded",
         "cover.audit_head": "Audit trail head",
         "cover.audit_head_value": "event #{seq} · {hash}",
+        "audit.title": "Audits of delivered data",
+        "audit.profile": "Profile",
+        "audit.rows": "Rows",
         "audit.usable_rows": "Usable rows",
         "audit.missing": "Missing",
         "audit.invalid": "Invalid",
@@ -544,9 +547,6 @@ _TERMS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "incoming": ("수신", "In"),
         "in": ("수신", "In"),
     },
-    "kind": {
-        "letter": ("공문", "Letter"),
-        "email": ("이메일", "Email"),
     "deadline_kind": {
         "hard": ("기한", "Deadline"),
         "follow_up": ("후속 조치", "Follow-up"),
@@ -560,6 +560,9 @@ _TERMS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "included_in_dossier": ("자료집에 포함", "Included in a dossier"),
         "integrity_verified": ("무결성 확인", "Integrity checked"),
     },
+    "kind": {
+        "letter": ("공문", "Letter"),
+        "email": ("이메일", "Email"),
         "meeting": ("회의", "Meeting"),
         "call": ("전화", "Call"),
         "phone": ("전화", "Call"),
@@ -621,6 +624,83 @@ def confidentiality_mark(purpose: str, lang: str) -> str:
     if purpose != "internal":
         return ""
     return "대외비 · 내부 검토용" if lang == "ko" else "Confidential · internal review"
+
+
+#: Purposes whose dossier goes to a court or a prosecutor: dates in court style, amounts in 원.
+COURT_FACING = ("civil", "criminal")
+#: What the app hands the dossier as a date: ISO (``2021-12-03``), ``format_day`` output
+#: (``2021-12-03 (금)``), a month or a year for a vague fact (``2022-01``, ``2021``), a moment
+#: (``2022-03-02 09:00``), each maybe followed by `` 경`` (about).
+_DAY_TEXT = re.compile(
+    r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?: \(\w+\))?"
+    r"(?:[ T](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:?\d{2}| KST)?)?( ?경)?"
+)
+_KST = dt.timezone(dt.timedelta(hours=9), "KST")
+
+
+def court_facing(purpose: str | None, lang: str | None) -> bool:
+    """Dates and amounts follow Korean court usage (a civil or criminal dossier in Korean)."""
+    return purpose in COURT_FACING and lang == "ko"
+
+
+def dossier_date(value: object, purpose: str | None = None, lang: str | None = None) -> str:
+    """The one way the dossier prints a date or a moment (the ``day`` filter, the cover, the
+    footer, dates inside our own sentences).
+
+    A court-facing Korean dossier uses the court style: ``2021. 12. 3.`` (no weekday),
+    ``2022. 1.`` for a month, ``2021년`` for a year, ``2021. 12. 3.경``, ``2022. 3. 2. 09:00``.
+    Otherwise the ISO form the app gave is kept (``2021-12-03 (금)``); date objects print as
+    ``2021-12-03``, moments as ``2021-12-03 09:00`` in KST. Text that is not a date (``날짜
+    미상``) is printed as given; nothing is ``""``.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        moment = value.astimezone(_KST) if value.tzinfo else value
+        value = moment.strftime("%Y-%m-%d %H:%M")
+    elif isinstance(value, dt.date):
+        value = value.isoformat()
+    text = str(value)
+    if not court_facing(purpose, lang):
+        return text
+    match = _DAY_TEXT.fullmatch(text.strip())
+    if match is None:
+        return text
+    year, month, day, hour, minute, about = match.groups()
+    try:
+        if day:
+            exact = dt.date(int(year), int(month), int(day))
+            printed = f"{exact.year}. {exact.month}. {exact.day}."
+        elif month:
+            printed = f"{int(year)}. {dt.date(int(year), int(month), 1).month}."
+        else:
+            printed = f"{int(year)}년"
+    except ValueError:
+        return text
+    if hour:
+        printed += f" {hour}:{minute}"
+    return printed + ("경" if about else "")
+
+
+def dossier_moment(moment: dt.datetime, purpose: str | None, lang: str | None) -> str:
+    """The build moment on the cover and in the footer: ``2022. 3. 2. 09:00`` on court papers,
+    ``2022-03-02 09:00 KST`` otherwise."""
+    if court_facing(purpose, lang):
+        return dossier_date(moment, purpose, lang)
+    return moment.astimezone(_KST).strftime("%Y-%m-%d %H:%M KST")
+
+
+def dossier_amount(value: object, unit: str | None, purpose: str | None, lang: str | None) -> str:
+    """An amount as the dossier prints it: ``1,234,500원`` in a court-facing Korean dossier
+    (``KRW``), ``1,234,500`` otherwise; counts get ``건`` / nothing. ``—`` when unknown."""
+    if value is None or value == "" or isinstance(value, bool):
+        return "—"
+    if not isinstance(value, int):
+        return str(value)
+    text = f"{value:,}"
+    if court_facing(purpose, lang):
+        return text + {"KRW": "원", "count": "건"}.get(unit or "KRW", "")
+    return text
 
 
 #: The fields of the audit profiles (``reconcile/audit.py`` PROFILES) and the profiles

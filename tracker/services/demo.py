@@ -373,7 +373,7 @@ def add_exhibits(session: Session, vault, owner: User, matter: Matter, workdir: 
     """Demo exhibits: the letters as PDFs, a photo, the two counterparties' settlement ledgers
     (one CP949 CSV from Excel, one UTF-8), the delivered merchant file; labelled 갑 제1호증…;
     the two reported figures; and a reconciliation and a data audit of those files."""
-    from ..dossier.demo import write_jpeg
+    from ..dossier.samples import write_jpeg
     from . import discrepancies, evidence, records
 
     if evidence.list_for_matter(session, matter.id):
@@ -500,25 +500,39 @@ def add_exhibits(session: Session, vault, owner: User, matter: Matter, workdir: 
         evidence.mark_for_production(
             session=session, actor=owner, matter_id=matter.id, evidence_id=item.id
         )
-    chronology = records.chronology(session, matter.id)
-    for fact in chronology:
-        if fact.occurred_on == date(2021, 12, 15):
+    # A finished bundle: each fact cites the exhibits that prove it, each letter names the
+    # files it is (or carried), through the same link a user makes on the evidence page.
+    cited = {
+        date(2021, 12, 3): ["데이터 이관 요청 공문.pdf"],
+        date(2021, 12, 15): ["한결원 회신 공문.pdf"],
+        date(2022, 1, 1): ["결제 실패 화면.jpg"],
+        date(2022, 1, 10): ["가맹점 데이터(한결원 제공).csv"],
+        date(2022, 1, 27): ["정산 기한 통보.pdf"],
+        date(2022, 2, 7): ["한결원 정산내역.csv", "bizplay_settlement.csv"],
+        date(2022, 2, 28): ["정산 기한 통보.pdf"],
+    }
+    carried = {
+        "데이터 이관 요청 공문": ["데이터 이관 요청 공문.pdf"],
+        "데이터 이관 요청에 대한 회신 (영업기밀)": ["한결원 회신 공문.pdf"],
+        "가맹점 데이터 파일 송부": ["가맹점 데이터(한결원 제공).csv"],
+        "정산 기한 통보 및 법적 검토 예고": ["정산 기한 통보.pdf"],
+        "정산 금액 자료 회신": ["bizplay_settlement.csv"],
+    }
+    targets = [
+        ("fact", f.id, cited.get(f.occurred_on, [])) for f in records.chronology(session, matter.id)
+    ] + [
+        ("correspondence", c.id, carried.get(c.subject, []))
+        for c in records.correspondence_of(session, matter.id)
+    ]
+    for target_type, target_id, names in targets:
+        for name in names:
             evidence.link(
                 session=session,
                 actor=owner,
                 matter_id=matter.id,
-                evidence_id=by_name["한결원 회신 공문.pdf"].id,
-                target_type="fact",
-                target_id=fact.id,
-            )
-        if fact.occurred_on == date(2021, 12, 3):
-            evidence.link(
-                session=session,
-                actor=owner,
-                matter_id=matter.id,
-                evidence_id=by_name["데이터 이관 요청 공문.pdf"].id,
-                target_type="fact",
-                target_id=fact.id,
+                evidence_id=by_name[name].id,
+                target_type=target_type,
+                target_id=target_id,
             )
     for metric, kepf_value, biz_value in (
         ("발행수수료", 1_234_500_000, 1_230_000_000),

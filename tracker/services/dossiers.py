@@ -319,7 +319,7 @@ def build_context(
     """The plain dict the dossier engine renders. Only labelled, not withdrawn exhibits go in,
     in label order; facts, letters and demands are limited to the date range."""
     # Here, not at the top: importing the dossier package loads WeasyPrint.
-    from ..dossier.wording import confidentiality_mark, party_role
+    from ..dossier.wording import confidentiality_mark, dossier_date, party_role
 
     # One number per exhibit; the prefix is the bundle's (갑/을 civil, 증 criminal, Exhibit).
     scheme = evidence.dossier_scheme(matter, purpose, lang)
@@ -382,7 +382,8 @@ def build_context(
                         row.item.status, row.item.status
                     ),
                     "latest_response": (
-                        f"{row.latest.received_on.isoformat()} {_word(lang, row.latest.position)}"
+                        f"{dossier_date(row.latest.received_on, purpose, lang)} "
+                        f"{_word(lang, row.latest.position)}"
                         + (f" — {row.latest.grounds}" if row.latest.grounds else "")
                         if row.latest
                         else ""
@@ -434,6 +435,7 @@ def build_context(
             {
                 "metric": r.metric,
                 "reference_date": r.reference_date.isoformat(),
+                "unit": r.unit,
                 "values": {names[pid]: v for pid, v in r.values.items()},
                 "diffs": {names[pid]: (d[0] if d else None) for pid, d in r.diffs.items()},
             }
@@ -492,8 +494,6 @@ def build_context(
                 "path": path,
             }
         )
-    context = {
-        "dossier_number": number,
     # Read the head first: every custody event printed is at or before it, so what the cover
     # names is what the custody table shows, whatever is appended meanwhile.
     head = audit.head(session)
@@ -501,6 +501,8 @@ def build_context(
         _custody_of(session, e, labels[e.id], parties, lang, head.seq if head else 0)
         for e in chosen
     ]
+    context = {
+        "dossier_number": number,
         "purpose": purpose,
         "lang": lang,
         "generated_at": generated_at,
@@ -539,11 +541,11 @@ def build_context(
         "reconciliations": reconciliations,
         "data_audits": audits,
         "exhibits": exhibits,
-    }
-    if sections:
         "deadlines": _deadline_rows(session, matter.id, lang, today, date_from, date_to),
         "custody": custody,
         "audit_head": {"seq": head.seq, "hash": head.hash} if head else None,
+    }
+    if sections:
         context["sections"] = list(sections)
     return context
 
@@ -726,10 +728,10 @@ def _build(job, engine: Engine, vault: VaultBackend, settings, dossier_id: int, 
         ]
         before = audit.snapshot(row)
         row.sha256, row.size, row.page_count = stored.sha256, stored.size, result.page_count
-        row.signed_locally = signer_config(settings).is_local if sign else False
-        row.exhibits = json.dumps(inside, ensure_ascii=False)
         head = context.get("audit_head") or {}
         row.audit_seq, row.audit_hash = head.get("seq"), head.get("hash")
+        row.signed_locally = signer_config(settings).is_local if sign else False
+        row.exhibits = json.dumps(inside, ensure_ascii=False)
         row.snapshot = json.dumps(snapshot, ensure_ascii=False, default=str)
         row.status, row.progress, row.finished_at = "done", 100, utcnow()
         s.add(row)
@@ -851,13 +853,13 @@ def verify_file(session: Session, pdf_bytes: bytes, settings) -> dict[str, Any]:
             else None
         ),
         "signature": signature,
-    }
-    tied = report["audit"] is None or report["audit"]["ok"]
-    report["ok"] = bool(row) and bool(signature.get("ok")) and tied
         # The audit chain head the dossier printed: still in the chain, with the same hash?
         "audit": audit.holds(session, row.audit_seq, row.audit_hash)
         if row is not None and row.audit_seq
         else None,
+    }
+    tied = report["audit"] is None or report["audit"]["ok"]
+    report["ok"] = bool(row) and bool(signature.get("ok")) and tied
     return report
 
 
