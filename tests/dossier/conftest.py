@@ -1,14 +1,18 @@
 """Fixtures: the demo matter (Seoul Love Gift Certificate handover) built into real PDFs.
 
-Builds are slow-ish (about a second each), so each purpose is built once per session and the
-tests read the same bytes.
+The matter is recorded through the services into a scratch database (``dossier.demo``), with
+three more exhibits uploaded and labelled as a user would (a Korean letter whose second page
+is turned, a PNG filed as a branch of 갑 제3호증, an archive nothing can print); each context is
+what ``services.dossiers.build_context`` makes of it. Builds are slow-ish (about a second
+each), so each purpose is built once per session and the tests read the same bytes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import subprocess
+import zipfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +21,9 @@ import pytest
 from PIL import Image
 from weasyprint import HTML
 
-from tracker.domain.exhibit_labels import format_label, scheme_for
 from tracker.dossier import build_dossier
-from tracker.dossier.demo import demo_context
+from tracker.dossier.demo import RecordedDemo, record_demo
+from tracker.services import evidence
 
 
 def page_texts(pdf_bytes: bytes, tmp_path: Path, *, layout: bool = True) -> list[str]:
@@ -53,22 +57,6 @@ def _png(path: Path) -> None:
     image.save(path, "PNG")
 
 
-def _add_exhibit(context: dict[str, Any], path: Path, **fields: Any) -> None:
-    data = path.read_bytes()
-    context["exhibits"].append(
-        {
-            "author": "서울특별시",
-            "made_on": "2022-01-20",
-            "original": True,
-            "proves": "추가 증거",
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "size": len(data),
-            "path": path,
-            **fields,
-        }
-    )
-
-
 @pytest.fixture(scope="session")
 def exhibit_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("exhibits")
@@ -77,28 +65,51 @@ def exhibit_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+#: Scale keywords of ``record_demo``; the others go to ``RecordedDemo.context``.
+_SCALE = ("facts", "letters", "exhibits", "pdf_pages", "detail")
+
+
+def recorded_demo(exhibit_dir: Path, **scale: Any) -> RecordedDemo:
+    """The demo matter plus the three test exhibits, recorded once per folder and scale."""
+    demo = record_demo(exhibit_dir, **scale)
+    with demo.session() as session:
+        titles = {e.title for e in evidence.list_for_matter(session, 1)}
+    if "한결원 2차 회신 공문" not in titles:
+        archive = exhibit_dir / "원본 자료 묶음.zip"
+        with zipfile.ZipFile(archive, "w") as bundle:
+            bundle.writestr("readme.txt", "merchant data, as delivered")
+        demo.add_exhibit(
+            archive,
+            title="원본 자료 묶음",
+            author="한국간편결제진흥원",
+            made_on=date(2022, 1, 14),
+            proves="넘겨받은 원본 파일 일체",
+            original=False,
+        )
+        demo.add_exhibit(
+            exhibit_dir / "korean-letter.pdf",
+            title="한결원 2차 회신 공문",
+            author="한국간편결제진흥원",
+            made_on=date(2022, 1, 20),
+            proves="조건부 제공 의사 표시",
+        )
+        demo.add_exhibit(
+            exhibit_dir / "merchant-map.png",
+            title="가맹점 분포도",
+            author="서울특별시",
+            made_on=date(2022, 1, 20),
+            proves="영향받는 가맹점의 분포",
+            branch_of_number=3,
+        )
+    return demo
+
+
 def make_context(exhibit_dir: Path, **overrides: Any) -> dict[str, Any]:
-    """The demo context plus a WeasyPrint Korean PDF (갑 제9호증) and a PNG (갑 제3호증의 1)."""
-    context = demo_context(exhibit_dir, **overrides)
-    scheme = scheme_for(context["purpose"], context["lang"], "plaintiff", working="gap")
-    _add_exhibit(
-        context,
-        exhibit_dir / "korean-letter.pdf",
-        label=format_label(scheme, 9),
-        title="한결원 2차 회신 공문",
-        author="한국간편결제진흥원",
-        filename="한결원_2차_회신.pdf",
-        media_type="application/pdf",
-    )
-    _add_exhibit(
-        context,
-        exhibit_dir / "merchant-map.png",
-        label=format_label(scheme, 3, 1),
-        title="가맹점 분포도",
-        filename="가맹점_분포도.png",
-        media_type="image/png",
-    )
-    return context
+    """The recorded demo's context: 갑 제1호증–제9호증, with 갑 제3호증의 1 and 의 2 (the PNG),
+    갑 제8호증 an archive and 갑 제9호증 the Korean letter. ``purpose``, ``lang`` and
+    ``generated_at`` choose the dossier; ``facts``, ``letters``, ``exhibits``… scale it."""
+    scale = {k: overrides.pop(k) for k in _SCALE if k in overrides}
+    return recorded_demo(exhibit_dir, **scale).context(**overrides)
 
 
 @pytest.fixture(scope="session")
