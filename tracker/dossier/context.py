@@ -278,7 +278,7 @@ class DossierContext(TypedDict):
     signature_note: NotRequired[str]
 
 
-_REQUIRED_TEXT = ("dossier_number", "prepared_by", "confidentiality")
+_REQUIRED_TEXT = ("dossier_number", "prepared_by")
 
 
 def sections_of(context: Mapping[str, Any]) -> list[str]:
