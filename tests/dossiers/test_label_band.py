@@ -89,6 +89,17 @@ def odd_boxes() -> bytes:
     return out.getvalue()
 
 
+def shared_annotation() -> bytes:
+    """The corpus page with a file attached by an annotation, twice: both pages point at the
+    same annotation object (as some producers write it)."""
+    pdf = pikepdf.open(CORPUS / "pypdf-attachment.pdf")
+    pdf.pages.append(pdf.pages[0])
+    assert pdf.pages[0].Annots[0].objgen == pdf.pages[1].Annots[0].objgen
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
 def render(path: Path, page: int, dpi: float, *, cropbox: bool = False) -> np.ndarray:
     prefix = path.with_name(f"{path.stem}-{page}-{dpi:.3f}")
     subprocess.run(
@@ -153,7 +164,7 @@ def test_the_label_and_footer_never_cover_an_exhibit_and_nothing_of_it_is_lost(
         "multilang.pdf": (CORPUS / "pypdf-multilang.pdf").read_bytes(),
         "odd-boxes.pdf": odd_boxes(),
         "tiny.pdf": (CORPUS / "pdfjs-bad-pagelabels.pdf").read_bytes(),
-        "attachment.pdf": (CORPUS / "pypdf-attachment.pdf").read_bytes(),  # an annotation
+        "attachment.pdf": shared_annotation(),
     }
     matter = make_matter(session, owner, label_scheme="gap")
     for name, data in files.items():
@@ -179,8 +190,8 @@ def test_the_label_and_footer_never_cover_an_exhibit_and_nothing_of_it_is_lost(
         shown_sizes = [displayed_box(page)[:2] for page in out.pages]
         manifest = json.loads(out.attachments["manifest.json"].get_file().read_bytes())
         inside = {x["filename"]: x for x in manifest["exhibits"]}
-        [annotation] = out.pages[inside["attachment.pdf"]["start_page"] - 1].Annots
-        moved = [float(v) for v in annotation.Rect]
+        first = inside["attachment.pdf"]["start_page"] - 1
+        moved = [[float(v) for v in out.pages[n].Annots[0].Rect] for n in (first, first + 1)]
     assert set(inside) == set(files)
     assert {x["shown_as"] for x in inside.values()} == {"pdf"}
     words_of = {page.number: page for page in pdfboxes.pages(bundle)}
@@ -264,10 +275,11 @@ def test_the_label_and_footer_never_cover_an_exhibit_and_nothing_of_it_is_lost(
     assert 0.85 < scales["hello-rotated.pdf", 0] < 0.9  # Letter, turned: landscape
     assert scales["tiny.pdf", 0] == 1
     # An annotation moves with the content it sits on, clear of the label: the file attached
-    # to the corpus page, its icon 18 pt from the top-left corner.
+    # to the corpus page, its icon 18 pt from the top-left corner; once, though two pages
+    # share it.
     scale, low = scales["attachment.pdf", 0], EXHIBIT_BOTTOM_BAND
     left = (612 - 612 * scale) / 2
     expected = [left + 18 * scale, low + 747 * scale, left + 45 * scale, low + 774 * scale]
-    assert moved == pytest.approx(expected, abs=0.01)
-    assert moved[3] <= 792 - EXHIBIT_TOP_BAND  # a Letter page
+    assert moved[0] == moved[1] == pytest.approx(expected, abs=0.01)
+    assert moved[0][3] <= 792 - EXHIBIT_TOP_BAND  # a Letter page
     assert shown_sizes[inside["tiny.pdf"]["start_page"] - 1] == pytest.approx((A4[1], A4[0]))

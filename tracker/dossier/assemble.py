@@ -247,11 +247,16 @@ def assemble(
             source = pikepdf.open(io.BytesIO(item.data))
             keep_open.append(source)
             out.pages.extend(source.pages)
+            moved: set[tuple[int, int]] = set()
             for index in range(start, len(out.pages)):
                 page = out.pages[index]
                 sanitize_page(page)
                 openings[index], _where = fit_between_bands(
-                    page, top=EXHIBIT_TOP_BAND, bottom=EXHIBIT_BOTTOM_BAND, minimum=A4
+                    page,
+                    top=EXHIBIT_TOP_BAND,
+                    bottom=EXHIBIT_BOTTOM_BAND,
+                    minimum=A4,
+                    moved=moved,
                 )
         elif exhibit["anchor"] in printed:
             source = pikepdf.open(printed[exhibit["anchor"]].path)

@@ -329,9 +329,17 @@ def placement(
 
 
 def fit_between_bands(
-    page: pikepdf.Page, *, top: float, bottom: float, minimum: tuple[float, float]
+    page: pikepdf.Page,
+    *,
+    top: float,
+    bottom: float,
+    minimum: tuple[float, float],
+    moved: set[tuple[int, int]] | None = None,
 ) -> tuple[bytes, Placement | None]:
     """Move ``page``'s content clear of the bands (see ``placement``).
+
+    ``moved`` collects the annotations already moved, for a caller fitting several pages of
+    one document: an annotation two pages share must move only once.
 
     Returns the content that must open the page (``q``, the transformation and a clip to the
     page's old visible box, so nothing outside it shows up in the bands), to be closed by the
@@ -362,7 +370,7 @@ def fit_between_bands(
     for name in ("/BleedBox", "/TrimBox", "/ArtBox"):
         if name in page.obj:
             page.obj[name] = Array([round(v, 4) for v in _moved_rect(matrix, page.obj[name])])
-    _move_annotations(page, matrix)
+    _move_annotations(page, matrix, set() if moved is None else moved)
     a, b, c, d, e, f = matrix
     clip = f"{box[0]:.4f} {box[1]:.4f} {box[2] - box[0]:.4f} {box[3] - box[1]:.4f} re W n"
     opening = f"q {a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.4f} {f:.4f} cm {clip}\n"
@@ -376,12 +384,16 @@ def _moved_rect(matrix: Matrix, rect: Iterable) -> tuple[float, float, float, fl
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _move_annotations(page: pikepdf.Page, matrix: Matrix) -> None:
+def _move_annotations(page: pikepdf.Page, matrix: Matrix, moved: set[tuple[int, int]]) -> None:
     """Links, notes and form fields follow the content they sit on (their appearance is drawn
     to fit their rectangle, so it shrinks with it)."""
     for annot in page.obj.get("/Annots") or ():
         if not isinstance(annot, Dictionary):
             continue
+        if annot.is_indirect:
+            if annot.objgen in moved:
+                continue
+            moved.add(annot.objgen)
         rect = annot.get("/Rect")
         if isinstance(rect, Array) and len(rect) == 4:
             annot.Rect = Array([round(v, 4) for v in _moved_rect(matrix, rect)])
