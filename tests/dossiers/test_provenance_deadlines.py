@@ -123,7 +123,8 @@ def test_custody_table_gives_each_receipt_and_the_chain_head(runner, session, de
         everything = pdf_text(path)
         cover = everything.split("\f")[0]
         assert "감사 기록 끝" in cover and f"제{row.audit_seq}번 · {row.audit_hash}" in cover
-        assert "증거 보관 이력에 적힌 접수 시 값" in re.sub(r"\s+", " ", cover)
+        flat_cover = re.sub(r"\s+", " ", cover)
+        assert "증거 보관 이력에 적힌 접수 시 값" in flat_cover and "위 감사 기록 끝" in flat_cover
         # In reading order: each cell's lines together, the cells of a row one after another.
         custody = re.sub(r"\s+", " ", between(pdf_text(path, False), "증거 보관 이력", "증거 자료"))
         assert f"제{row.audit_seq}번, SHA-256 {row.audit_hash}" in custody
@@ -147,7 +148,7 @@ def test_custody_table_gives_each_receipt_and_the_chain_head(runner, session, de
             for x in included:
                 assert (f"#{x.seq} " in custody) == (x.seq <= row.audit_seq)
         if row is rows[1]:
-            assert f"자료집에 포함 · dossier:{rows[0].number} · 자료집 {rows[0].number}" in custody
+            assert f"자료집에 포함 · dossier:{rows[0].number}" in custody
 
 
 def test_dossier_verify_ties_the_pdf_to_the_audit_chain(runner, session, demo, tmp_path):

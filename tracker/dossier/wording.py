@@ -50,7 +50,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
             "첨부된 증거 원본 파일과 해시 목록(manifest.json)이 이 PDF 안에 함께 들어 있습니다. "
             "각 파일의 SHA-256 값을 {custody}에 적힌 접수 시 값(서버 감사 기록의 값)과 대조하면 "
             "접수 이후 변경되지 않았음을 확인할 수 있습니다. 서버에서 “tracker dossier verify”를 "
-            "실행하면 이 PDF와 아래 감사 기록 끝을 감사 기록 체인과 대조합니다."
+            "실행하면 이 PDF와 위 감사 기록 끝을 감사 기록 체인과 대조합니다."
         ),
         "cover.unsigned": "이 PDF는 전자서명되지 않은 사본입니다.",
         "purpose.civil": "민사",
@@ -302,7 +302,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
             "PDF. Comparing each file's SHA-256 with its SHA-256 at receipt in the {custody} "
             "(copied from the server's audit trail) shows that it has not changed since it was "
             "received. On the server, “tracker dossier verify” checks this PDF and the audit "
-            "trail head below against the audit chain."
+            "trail head above against the audit chain."
         ),
         "cover.unsigned": "This PDF is an unsigned copy.",
         "purpose.civil": "Civil",

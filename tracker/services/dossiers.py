@@ -200,14 +200,16 @@ def _how(lang: str, text: str) -> str:
     return words.get(text, text) if text in ("upload", "email attachment") else text
 
 
-def _event_detail(lang: str, kind: str, after: dict) -> str:
+def _event_detail(lang: str, kind: str, after: dict, actor: str = "") -> str:
     purpose = str(after.get("purpose") or "")
     if kind == "received":
         if after.get("again"):
             return _custody_word(lang, "again", name=after.get("filename", ""))
         return _how(lang, purpose)
     if kind == "included_in_dossier" and purpose.startswith("dossier "):
-        return _custody_word(lang, "dossier", number=purpose.removeprefix("dossier "))
+        number = purpose.removeprefix("dossier ")
+        # The build records itself as the actor ("dossier:<number>"): say it once.
+        return "" if actor == f"dossier:{number}" else _custody_word(lang, "dossier", number=number)
     if kind == "exported" and purpose.startswith("dossier ") and purpose.endswith(" downloaded"):
         number = purpose.removeprefix("dossier ").removesuffix(" downloaded")
         return _custody_word(lang, "exported", number=number)
@@ -235,7 +237,7 @@ def _custody_of(
                 "at": event.at,
                 "kind": kind,
                 "actor": event.actor,
-                "detail": _event_detail(lang, kind, after),
+                "detail": _event_detail(lang, kind, after, event.actor),
             }
         )
     source = parties[e.source_party_id].name if e.source_party_id in parties else ""
