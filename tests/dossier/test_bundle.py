@@ -85,7 +85,13 @@ def test_evidence_statement_lists_start_pages_and_hashes(civil_build, civil_cont
 def test_exhibits_in_label_order_with_label_on_first_page(civil_build, texts):
     starts = civil_build.exhibit_start_pages
     order = sorted(starts, key=starts.get)
-    assert order[:5] == ["갑 제1호증", "갑 제2호증", "갑 제3호증의 1", "갑 제3호증의 2", "갑 제4호증"]
+    assert order[:5] == [
+        "갑 제1호증",
+        "갑 제2호증",
+        "갑 제3호증의 1",
+        "갑 제3호증의 2",
+        "갑 제4호증",
+    ]
     assert order[-1] == "갑 제9호증"
     for label, page in starts.items():
         first_lines = "\n".join(texts[page - 1].splitlines()[:6])

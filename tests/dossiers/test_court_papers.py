@@ -47,7 +47,7 @@ def words_of(pdf: Path, page: int) -> list[Word]:
         text=True,
         check=True,
     ).stdout
-    root = ElementTree.fromstring(xml)
+    root = ElementTree.fromstring(xml)  # noqa: S314 - poppler output of our own PDF
     return [
         Word(w.text or "", *(float(w.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")))
         for w in root.iter("{http://www.w3.org/1999/xhtml}word")

@@ -759,8 +759,15 @@ def all_fixed_text() -> str:
     parts = [text for table in LABELS.values() for text in table.values()]
     parts += [name for groups in _TERMS.values() for pair in groups.values() for name in pair]
     parts += [name for pairs in _SIDES.values() for pair in pairs for name in pair]
-    parts += [name for table in (_AUDIT_NAMES, _AUDIT_PROFILES) for pair in table.values()
-              for name in pair]
-    parts += ["은는()0123456789. ", confidentiality_mark("internal", "ko"),
-              confidentiality_mark("internal", "en")]
+    parts += [
+        name
+        for table in (_AUDIT_NAMES, _AUDIT_PROFILES)
+        for pair in table.values()
+        for name in pair
+    ]
+    parts += [
+        "은는()0123456789. ",
+        confidentiality_mark("internal", "ko"),
+        confidentiality_mark("internal", "en"),
+    ]
     return "".join(parts)

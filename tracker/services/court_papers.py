@@ -25,8 +25,7 @@ EXHIBIT_FIELDS = (
 
 _MESSAGES = {
     "no_court": N_(
-        "No court is recorded on the matter: the evidence statement is addressed to "
-        "“○○지방법원”."
+        "No court is recorded on the matter: the evidence statement is addressed to “○○지방법원”."
     ),
     "no_case_number": N_(
         "No case number is recorded on the matter: the 사건 line of the evidence statement "
@@ -37,8 +36,7 @@ _MESSAGES = {
         "원고 (plaintiff)."
     ),
     "no_addressee": N_(
-        "No addressee is recorded on the matter: the complaint annex is addressed to "
-        "“○○경찰서장”."
+        "No addressee is recorded on the matter: the complaint annex is addressed to “○○경찰서장”."
     ),
     "exhibit_gaps": N_("%(label)s: %(fields)s left empty."),
 }
