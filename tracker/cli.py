@@ -221,8 +221,17 @@ def verify_command() -> None:
                 f"{entry['matter_id']}) sha256 {entry['sha256']}",
                 err=True,
             )
+    for entry in dossiers.untied:
+        click.echo(
+            f"UNTIED: dossier {entry['number']} (#{entry['dossier_id']}) printed audit event "
+            f"#{entry['audit_seq']} {entry['audit_hash']}, which the chain no longer holds",
+            err=True,
+        )
     if dossiers.ok:
-        click.echo(f"dossiers intact: {dossiers.checked} PDFs re-hashed")
+        click.echo(
+            f"dossiers intact: {dossiers.checked} PDFs re-hashed, the audit heads they "
+            "printed still in the chain"
+        )
     sweep = storage.start_sweep()
     if sweep.removed:
         click.echo(

@@ -185,3 +185,26 @@ def test_dossier_verify_ties_the_pdf_to_the_audit_chain(runner, session, demo, t
     assert not report["audit"]["chain_intact"] and f"#{row.audit_seq}" in report["audit"]["problem"]
     plain = runner.invoke(args=["dossier", "verify", str(out)])
     assert "links intact: NO" in plain.output and plain.exit_code == 1
+
+
+def test_verify_reports_a_dossier_whose_printed_head_is_gone(runner, session, demo, tmp_path):
+    out = build(runner, tmp_path, demo)
+    session.rollback()
+    row = session.exec(select(Dossier)).one()
+    ok = runner.invoke(args=["verify"])
+    assert ok.exit_code == 0, ok.output
+    assert "the audit heads they printed still in the chain" in ok.output
+    # The event the cover names is replaced by one with another hash (a rewritten history).
+    with session.get_bind().begin() as conn:
+        conn.execute(
+            text("UPDATE auditevent SET hash = :h WHERE seq = :seq"),
+            {"h": "0" * 64, "seq": row.audit_seq},
+        )
+    result = runner.invoke(args=["verify"])
+    assert result.exit_code == 1
+    assert f"UNTIED: dossier {row.number} (#{row.id}) printed audit event #{row.audit_seq}" in (
+        result.output
+    )
+    report = json.loads(runner.invoke(args=["dossier", "verify", str(out), "--json"]).output)
+    assert report["audit"]["in_chain"] and not report["audit"]["hash_matches"]
+    assert not report["ok"]

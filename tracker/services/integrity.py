@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, select
 
-from ..models import Dossier
+from ..models import AuditEvent, Dossier
 from ..vault.backend import VaultBackend
 
 #: Lines of ``PRAGMA integrity_check`` reported at most (it can list thousands).
@@ -96,10 +96,12 @@ class DossierReport:
     checked: int = 0
     tampered: list[dict] = field(default_factory=list)
     missing: list[dict] = field(default_factory=list)
+    # Dossiers whose printed audit chain head the chain no longer holds with that hash.
+    untied: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.tampered or self.missing)
+        return not (self.tampered or self.missing or self.untied)
 
 
 def verify_dossiers(session: Session, vault: VaultBackend) -> DossierReport:
@@ -121,6 +123,16 @@ def verify_dossiers(session: Session, vault: VaultBackend) -> DossierReport:
             report.tampered.append(entry)
         elif verdict == "missing":
             report.missing.append(entry)
+        if dossier.audit_seq:
+            # The walk of the whole chain is verify's own step; here only: is the event the
+            # dossier printed on its cover still there, with the hash it printed?
+            kept = session.exec(
+                select(AuditEvent.hash).where(AuditEvent.seq == dossier.audit_seq)
+            ).first()
+            if kept != dossier.audit_hash:
+                report.untied.append(
+                    {**entry, "audit_seq": dossier.audit_seq, "audit_hash": dossier.audit_hash}
+                )
     return report
 
 
