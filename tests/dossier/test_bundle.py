@@ -44,7 +44,8 @@ def test_every_page_has_footer_with_x_of_y(civil_build, texts):
         assert f"{number} / {total}쪽" in text, f"page {number}"
         assert "D-2022-법무-001-0001" in text
         assert "작성 2022. 3. 3. 10:30" in text  # 01:30 UTC shown in KST, court style
-        assert "대외비" in text
+        # A court filing carries no internal confidentiality mark (대외비 is for internal use).
+        assert "대외비" not in text
 
 
 def test_toc_numbers_point_at_section_pages(civil_build, texts):
@@ -186,11 +187,11 @@ def test_out_path_is_written(civil_context, tmp_path):
 
 def test_criminal_dossier_uses_jeung_list(criminal_build, tmp_path):
     texts = page_texts(criminal_build.pdf_bytes, tmp_path)
-    assert "고소 증거자료집" in texts[0]
+    assert "고소장 첨부 증거자료" in texts[0]
     start = criminal_build.section_start_pages["evidence_statement"]
     listing = texts[start - 1]
-    assert "증거 목록" in listing
-    assert "증 제1호" in listing
+    assert "증거목록" in listing
+    assert "증 제1호증" in listing
     assert "증거설명서" not in "\n".join(texts[:start])
     order = list(criminal_build.section_start_pages)
     assert order.index("discrepancies") < order.index("demands")

@@ -42,7 +42,7 @@ def test_purpose_sets_order_and_wording(exhibit_dir, purpose):
     html = plain(render_html(context))  # without the word joiners of typeset.keep_words
     order = [html.index(f'id="sec-{name}"') for name in DEFAULT_SECTIONS[purpose]]
     assert order == sorted(order)
-    evidence = {"civil": "증거설명서", "criminal": "증거 목록", "internal": "증거 목록"}[purpose]
+    evidence = {"civil": "증거설명서", "criminal": "증거목록", "internal": "증거 목록"}[purpose]
     assert f">{evidence}</h1>" in html
 
 
